@@ -1,0 +1,44 @@
+/**
+ * Token checks. A reseller token (bearer header, or the dashboard's cookie)
+ * names exactly one reseller; routes read `c.var.reseller` and pass its id to
+ * every query. Operator tokens are a separate kind. Both are stored hashed.
+ */
+import type { MiddlewareHandler } from 'hono'
+import { getCookie } from 'hono/cookie'
+import type { ApiDeps, AppEnv } from './context.ts'
+import { ApiError } from './problems.ts'
+
+export const sessionCookie = 'vigil_session'
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/.exec(header ?? '')
+  return match?.[1]
+}
+
+export function requireReseller(deps: ApiDeps): MiddlewareHandler<AppEnv> {
+  const failures = deps.metrics.counter('vigil_api_auth_failures_total', 'Refused API tokens')
+  return async function requireResellerToken(c, next) {
+    const token = bearerToken(c.req.header('authorization')) ?? getCookie(c, sessionCookie)
+    const reseller = token ? deps.registry.resellerByToken(token) : undefined
+    if (!reseller) {
+      failures.inc({ kind: 'reseller' })
+      deps.logger.info('apiTokenRefused', { path: c.req.path, kind: 'reseller', given: !!token })
+      throw new ApiError('unauthorized', 'a valid reseller token is required (Authorization: Bearer <token>)')
+    }
+    c.set('reseller', reseller)
+    await next()
+  }
+}
+
+export function requireOperator(deps: ApiDeps): MiddlewareHandler<AppEnv> {
+  const failures = deps.metrics.counter('vigil_api_auth_failures_total', 'Refused API tokens')
+  return async function requireOperatorToken(c, next) {
+    const token = bearerToken(c.req.header('authorization'))
+    if (!token || !deps.registry.isOperatorToken(token)) {
+      failures.inc({ kind: 'operator' })
+      deps.logger.info('apiTokenRefused', { path: c.req.path, kind: 'operator', given: !!token })
+      throw new ApiError('unauthorized', 'a valid operator token is required (Authorization: Bearer <token>)')
+    }
+    await next()
+  }
+}

@@ -1,0 +1,31 @@
+/** What every route may use, handed in once by the service. */
+import type { Observable } from 'rxjs'
+import type { VigilEvent } from '../core/events.ts'
+import type { Logger } from '../core/logger.ts'
+import type { Metrics } from '../core/metrics.ts'
+import type { Registry, Reseller } from '../store/registry.ts'
+import type { ResellerViews } from '../store/views.ts'
+import type { History } from '../store/history.ts'
+
+export interface ApiDeps {
+  registry: Registry
+  views: ResellerViews
+  history: History
+  metrics: Metrics
+  logger: Logger
+  /** Committed events, for live updates. */
+  committed$: Observable<VigilEvent[]>
+  health(): Record<string, boolean>
+  enrollment: {
+    heartbeatIntervalMs: number
+    mqttUrl: string
+    caPem: string
+  }
+  now: () => number
+}
+
+export type AppEnv = {
+  Variables: {
+    reseller: Reseller
+  }
+}

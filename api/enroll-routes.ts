@@ -1,0 +1,76 @@
+/**
+ * The site side of the API: enrollment with SLC + code (which records the
+ * opt-in) and later withdrawal or renewed acceptance, authenticated with the
+ * server's own MQTT credentials (HTTP Basic).
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { topicFor } from '../core/topics.ts'
+import type { ApiDeps, AppEnv } from './context.ts'
+import { readBody } from './input.ts'
+import { ApiError } from './problems.ts'
+
+const enrollBody = z.strictObject({
+  slc: z.string().min(1).max(64),
+  enrollmentCode: z.string().min(1).max(64),
+  serverName: z.string().min(1).max(200),
+  acceptedBy: z.string().min(1).max(200),
+})
+
+const acceptanceBody = z.strictObject({
+  accepted: z.boolean(),
+  by: z.string().min(1).max(200),
+})
+
+export function enrollRoutes(deps: ApiDeps) {
+  const app = new Hono<AppEnv>()
+  const refused = deps.metrics.counter('vigil_enrollments_refused_total', 'Refused enrollments')
+
+  app.post('/enroll', async (c) => {
+    const body = await readBody(c, enrollBody)
+    let enrollment
+    try {
+      enrollment = deps.registry.enroll({ ...body, heartbeatIntervalMs: deps.enrollment.heartbeatIntervalMs })
+    } catch (error) {
+      refused.inc()
+      deps.logger.warn('enrollmentRefused', { slc: body.slc, error })
+      throw error
+    }
+    deps.logger.info('serverEnrolled', { slc: body.slc, serverId: enrollment.serverId,
+      acceptedBy: body.acceptedBy })
+
+    return c.json({
+      ...enrollment,
+      slc: body.slc,
+      mqttUrl: deps.enrollment.mqttUrl,
+      ca: deps.enrollment.caPem,
+      topics: {
+        heartbeat: topicFor(body.slc, enrollment.serverId, 'heartbeat'),
+        status: topicFor(body.slc, enrollment.serverId, 'status'),
+        command: topicFor(body.slc, enrollment.serverId, 'command'),
+      },
+    }, 201)
+  })
+
+  app.put('/site/acceptance', async (c) => {
+    const server = authenticateSite(deps, c.req.header('authorization'))
+    const body = await readBody(c, acceptanceBody)
+    deps.registry.setAcceptance(server.slc, body.accepted, body.by)
+    deps.logger.info(body.accepted ? 'serviceAccepted' : 'serviceWithdrawn',
+      { slc: server.slc, serverId: server.id, by: body.by })
+    return c.json({ slc: server.slc, accepted: body.accepted })
+  })
+
+  return app
+}
+
+function authenticateSite(deps: ApiDeps, header: string | undefined) {
+  const match = /^Basic ([A-Za-z0-9+/]+=*)$/.exec(header ?? '')
+  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : ''
+  const colon = decoded.indexOf(':')
+  const server = colon > 0
+    ? deps.registry.authenticateServer(decoded.slice(0, colon), decoded.slice(colon + 1))
+    : undefined
+  if (!server) throw new ApiError('unauthorized', 'the server\'s own credentials are required (HTTP Basic)')
+  return server
+}

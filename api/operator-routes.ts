@@ -1,0 +1,42 @@
+/** The operator's API: resellers, subscriptions and what Vigil refused. */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { refusalCodes } from '../core/refusals.ts'
+import type { ApiDeps, AppEnv } from './context.ts'
+import { instant, readBody } from './input.ts'
+
+const resellerBody = z.strictObject({ name: z.string().min(1).max(200) })
+
+const subscriptionBody = z.strictObject({ expiresAt: z.union([instant, z.null()]) })
+
+export function operatorRoutes(deps: ApiDeps) {
+  const app = new Hono<AppEnv>()
+
+  app.get('/resellers', (c) => c.json({ items: deps.registry.listResellers() }))
+
+  app.post('/resellers', async (c) => {
+    const { name } = await readBody(c, resellerBody)
+    const { reseller, token } = deps.registry.createReseller(name)
+    deps.logger.info('resellerCreated', { resellerId: reseller.id, name: reseller.name })
+    return c.json({ ...reseller, token }, 201)
+  })
+
+  app.put('/installations/:slc/subscription', async (c) => {
+    const { expiresAt } = await readBody(c, subscriptionBody)
+    const installation = deps.registry.setSubscription(c.req.param('slc'), expiresAt)
+    deps.logger.info('subscriptionSet', { slc: installation.slc, expiresAt })
+    return c.json({ slc: installation.slc, subscriptionExpiresAt: installation.subscriptionExpiresAt })
+  })
+
+  app.get('/refusals', (c) => {
+    const counts = Object.fromEntries(
+      deps.metrics.entries('vigil_refusals_total').map((e) => [e.labels.code, e.value]))
+    const items = Object.entries(refusalCodes).map(([code, meaning]) => ({
+      code, meaning, count: counts[code] ?? 0,
+    }))
+    const total = items.reduce((sum, i) => sum + i.count, 0)
+    return c.json({ total, items })
+  })
+
+  return app
+}

@@ -1,0 +1,123 @@
+/**
+ * Aedes hooks (DESIGN.md, security model). Each server logs in with its own
+ * credentials, may publish only to its own heartbeat and status topics and may
+ * subscribe to nothing but its own command topic. Every hook denies unless a
+ * rule allows, and every denial is counted with its code.
+ */
+import type {
+  AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription,
+} from 'aedes'
+import { Refusal, type RefusalCode } from '../core/refusals.ts'
+import type { RecordRefusal } from '../core/refusal-log.ts'
+import { parseTopic, topicFor } from '../core/topics.ts'
+import type { ServerRecord } from '../store/registry.ts'
+
+export interface ServerDirectory {
+  authenticateServer(serverId: string, password: string): ServerRecord | undefined
+}
+
+interface ConnectInfo {
+  protocolVersion?: number
+  will?: { topic: string; retain?: boolean }
+}
+
+export interface AuthHooksDeps {
+  servers: ServerDirectory
+  recordRefusal: RecordRefusal
+  now: () => number
+}
+
+export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) {
+  const connects = new WeakMap<Client, ConnectInfo>()
+
+  function refuse(code: RefusalCode, client: Client | null, fields: Record<string, unknown> = {}) {
+    const refusal = new Refusal(code, fields)
+    recordRefusal(refusal, { clientId: client?.id, ...fields })
+    return refusal
+  }
+
+  function preConnect(
+    client: Client,
+    packet: ConnectPacket,
+    done: (error: Error | null, success: boolean) => void,
+  ) {
+    connects.set(client, { protocolVersion: packet.protocolVersion, will: packet.will })
+    done(null, true)
+  }
+
+  function authenticate(
+    client: Client,
+    username: Readonly<string> | undefined,
+    password: Readonly<Buffer> | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ) {
+    const deny = (code: RefusalCode, returnCode: number, fields: Record<string, unknown> = {}) => {
+      const error = refuse(code, client, { username, ...fields }) as unknown as AuthenticateError
+      error.returnCode = returnCode
+      done(error, false)
+    }
+
+    const info = connects.get(client)
+    // Will messages get the publish rules at connect time: a server may only
+    // leave a will on its own topics, and never a retained one.
+    if (info?.protocolVersion !== 4) return deny('auth.protocol', 5, { version: info?.protocolVersion })
+
+    const server = username && password ? servers.authenticateServer(username, password.toString('utf8')) : undefined
+    if (!server) return deny('auth.bad-credentials', 4)
+    if (client.id !== server.id) return deny('auth.client-id-mismatch', 2)
+    if (!server.accepted) return deny('auth.not-accepted', 5, { slc: server.slc })
+    if (server.subscriptionExpiresAt === null || server.subscriptionExpiresAt <= now()) {
+      return deny('auth.subscription-expired', 5, { slc: server.slc })
+    }
+    if (info.will && (info.will.retain || !isOwnTelemetryTopic(server, info.will.topic))) {
+      return deny('auth.will-refused', 5, { topic: info.will.topic })
+    }
+
+    identities.set(client, server)
+    done(null, true)
+  }
+
+  const identities = new WeakMap<Client, ServerRecord>()
+
+  function authorizePublish(client: Client | null, packet: PublishPacket, done: (e?: Error | null) => void) {
+    const server = client ? identities.get(client) : undefined
+    if (!server || !isOwnTelemetryTopic(server, packet.topic)) {
+      return done(refuse('publish.foreign-topic', client, { topic: packet.topic }))
+    }
+    if (packet.retain) return done(refuse('publish.retain-refused', client, { topic: packet.topic }))
+    done(null)
+  }
+
+  function authorizeSubscribe(
+    client: Client | null,
+    subscription: Subscription,
+    done: (e: Error | null, s?: Subscription | null) => void,
+  ) {
+    const server = client ? identities.get(client) : undefined
+    if (!server || subscription.topic !== topicFor(server.slc, server.id, 'command')) {
+      refuse('subscribe.forbidden', client, { topic: subscription.topic })
+      // A negated subscription answers SUBACK 0x80 (MQTT 3.1.1, 3.9.3) and keeps the link.
+      return done(null, null)
+    }
+    done(null, subscription)
+  }
+
+  /** Nothing reaches a client unless it is that server's own command topic. */
+  function authorizeForward(client: Client, packet: AedesPublishPacket) {
+    const server = identities.get(client)
+    if (!server || packet.topic !== topicFor(server.slc, server.id, 'command')) return null
+    return packet
+  }
+
+  return { preConnect, authenticate, authorizePublish, authorizeSubscribe, authorizeForward }
+}
+
+function isOwnTelemetryTopic(server: ServerRecord, topic: string): boolean {
+  const address = parseTopic(topic)
+  return (
+    !!address &&
+    address.slc === server.slc &&
+    address.serverId === server.id &&
+    (address.kind === 'heartbeat' || address.kind === 'status')
+  )
+}

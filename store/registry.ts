@@ -1,0 +1,305 @@
+/**
+ * Who is who: resellers, operator tokens, installations (by SLC), their
+ * recording servers, credentials and keys. Every secret is stored hashed; the
+ * AES keys are the exception, since Vigil must decrypt with them.
+ */
+import { randomBytes } from 'node:crypto'
+import { slcPattern } from '../core/topics.ts'
+import {
+  enrollmentCodeMatches,
+  hashEnrollmentCode,
+  hashSecret,
+  newEnrollmentCode,
+  newId,
+  newSecret,
+  secretMatches,
+} from '../core/secrets.ts'
+import type { Db } from './db.ts'
+import { StoreError } from './errors.ts'
+
+export interface Reseller {
+  id: string
+  name: string
+  createdAt: number
+}
+
+export interface Installation {
+  slc: string
+  resellerId: string
+  customerName: string
+  subscriptionExpiresAt: number | null
+  accepted: boolean
+  createdAt: number
+}
+
+/** What the broker and the gate need to know about a server, in one read. */
+export interface ServerRecord {
+  id: string
+  slc: string
+  name: string
+  resellerId: string
+  heartbeatIntervalMs: number
+  accepted: boolean
+  subscriptionExpiresAt: number | null
+}
+
+export interface Enrollment {
+  serverId: string
+  username: string
+  password: string
+  keyId: string
+  key: string
+  heartbeatIntervalMs: number
+}
+
+const maxNameLength = 200
+
+export class Registry {
+  readonly #db: Db
+  readonly #now: () => number
+
+  constructor(db: Db, now: () => number = Date.now) {
+    this.#db = db
+    this.#now = now
+  }
+
+  createReseller(name: string): { reseller: Reseller; token: string } {
+    const clean = checkName(name, 'reseller name')
+    const token = newSecret('vgr')
+    const reseller = { id: newId('r'), name: clean, createdAt: this.#now() }
+    try {
+      this.#db
+        .prepare('INSERT INTO resellers (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run(reseller.id, reseller.name, hashSecret(token), reseller.createdAt)
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreError('name-taken', `reseller "${clean}" exists`)
+      throw error
+    }
+    return { reseller, token }
+  }
+
+  listResellers(): Reseller[] {
+    return this.#db
+      .prepare('SELECT id, name, created_at AS createdAt FROM resellers ORDER BY name')
+      .all() as Reseller[]
+  }
+
+  resellerByName(name: string): Reseller | undefined {
+    return this.#db
+      .prepare('SELECT id, name, created_at AS createdAt FROM resellers WHERE name = ?')
+      .get(name) as Reseller | undefined
+  }
+
+  resellerByToken(token: string): Reseller | undefined {
+    return this.#db
+      .prepare('SELECT id, name, created_at AS createdAt FROM resellers WHERE token_hash = ?')
+      .get(hashSecret(token)) as Reseller | undefined
+  }
+
+  createOperatorToken(label: string): string {
+    const token = newSecret('vgo')
+    this.#db
+      .prepare('INSERT INTO operator_tokens (token_hash, label, created_at) VALUES (?, ?, ?)')
+      .run(hashSecret(token), checkName(label, 'label'), this.#now())
+    return token
+  }
+
+  isOperatorToken(token: string): boolean {
+    return !!this.#db
+      .prepare('SELECT 1 FROM operator_tokens WHERE token_hash = ?')
+      .get(hashSecret(token))
+  }
+
+  registerInstallation(resellerId: string, slc: string, customerName: string) {
+    if (!slcPattern.test(slc)) {
+      throw new StoreError('invalid-input', 'an SLC is 3-64 letters, digits, ".", "_" or "-"')
+    }
+    const code = newEnrollmentCode()
+    try {
+      this.#db
+        .prepare(
+          `INSERT INTO installations (slc, reseller_id, customer_name, enrollment_code_hash,
+             created_at) VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(slc, resellerId, checkName(customerName, 'customer name'), hashEnrollmentCode(code),
+          this.#now())
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new StoreError('slc-taken', `SLC ${slc} is already registered by a reseller`)
+      }
+      throw error
+    }
+    return { installation: this.installation(slc)!, enrollmentCode: code }
+  }
+
+  /** A fresh code for the reseller's own installation; the old one stops working. */
+  renewEnrollmentCode(resellerId: string, slc: string): string {
+    const code = newEnrollmentCode()
+    const result = this.#db
+      .prepare('UPDATE installations SET enrollment_code_hash = ? WHERE slc = ? AND reseller_id = ?')
+      .run(hashEnrollmentCode(code), slc, resellerId)
+    if (result.changes === 0) throw new StoreError('not-found', `no installation ${slc}`)
+    return code
+  }
+
+  installation(slc: string): Installation | undefined {
+    const row = this.#db
+      .prepare(
+        `SELECT slc, reseller_id AS resellerId, customer_name AS customerName,
+           subscription_expires_at AS subscriptionExpiresAt, accepted, created_at AS createdAt
+         FROM installations WHERE slc = ?`,
+      )
+      .get(slc) as (Omit<Installation, 'accepted'> & { accepted: number }) | undefined
+    return row && { ...row, accepted: row.accepted === 1 }
+  }
+
+  setSubscription(slc: string, expiresAt: number | null): Installation {
+    const result = this.#db
+      .prepare('UPDATE installations SET subscription_expires_at = ? WHERE slc = ?')
+      .run(expiresAt, slc)
+    if (result.changes === 0) throw new StoreError('not-found', `no installation ${slc}`)
+    return this.installation(slc)!
+  }
+
+  /** Opt-in or withdrawal at the site, recorded with who and when (DESIGN.md). */
+  setAcceptance(slc: string, accepted: boolean, byWhom: string): void {
+    const by = checkName(byWhom, 'who accepted')
+    this.#db.transaction(() => {
+      const result = this.#db
+        .prepare('UPDATE installations SET accepted = ? WHERE slc = ?')
+        .run(accepted ? 1 : 0, slc)
+      if (result.changes === 0) throw new StoreError('not-found', `no installation ${slc}`)
+      this.#db
+        .prepare('INSERT INTO acceptances (slc, accepted, by_whom, at) VALUES (?, ?, ?, ?)')
+        .run(slc, accepted ? 1 : 0, by, this.#now())
+    })()
+  }
+
+  acceptanceLog(slc: string) {
+    return this.#db
+      .prepare('SELECT accepted, by_whom AS byWhom, at FROM acceptances WHERE slc = ? ORDER BY id')
+      .all(slc) as Array<{ accepted: number; byWhom: string; at: number }>
+  }
+
+  /**
+   * Enrollment: the site proves it knows the installation's code, accepts the
+   * service, and receives this server's own credentials and key.
+   */
+  enroll(input: {
+    slc: string
+    enrollmentCode: string
+    serverName: string
+    acceptedBy: string
+    heartbeatIntervalMs: number
+  }): Enrollment {
+    const row = this.#db
+      .prepare('SELECT enrollment_code_hash AS hash FROM installations WHERE slc = ?')
+      .get(input.slc) as { hash: string } | undefined
+    if (!row || !enrollmentCodeMatches(input.enrollmentCode, row.hash)) {
+      // Same answer for an unknown SLC and a wrong code: nothing to probe.
+      throw new StoreError('bad-enrollment-code', 'unknown SLC or wrong enrollment code')
+    }
+
+    const serverId = newId('s')
+    const password = newSecret('vgs')
+    const keyId = 'k1'
+    const key = randomBytes(32)
+    const now = this.#now()
+
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO servers (id, slc, name, secret_hash, heartbeat_interval_ms, enrolled_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(serverId, input.slc, checkName(input.serverName, 'server name'),
+          hashSecret(password), input.heartbeatIntervalMs, now)
+      this.#db
+        .prepare('INSERT INTO server_keys (server_id, key_id, key, created_at) VALUES (?, ?, ?, ?)')
+        .run(serverId, keyId, key, now)
+      this.setAcceptance(input.slc, true, input.acceptedBy)
+    })()
+
+    return {
+      serverId,
+      username: serverId,
+      password,
+      keyId,
+      key: key.toString('base64'),
+      heartbeatIntervalMs: input.heartbeatIntervalMs,
+    }
+  }
+
+  server(serverId: string): ServerRecord | undefined {
+    const row = this.#db
+      .prepare(
+        `SELECT s.id, s.slc, s.name, i.reseller_id AS resellerId,
+           s.heartbeat_interval_ms AS heartbeatIntervalMs, i.accepted,
+           i.subscription_expires_at AS subscriptionExpiresAt
+         FROM servers s JOIN installations i ON i.slc = s.slc WHERE s.id = ?`,
+      )
+      .get(serverId) as (Omit<ServerRecord, 'accepted'> & { accepted: number }) | undefined
+    return row && { ...row, accepted: row.accepted === 1 }
+  }
+
+  /** The server, when the password is its own; undefined for any mismatch. */
+  authenticateServer(serverId: string, password: string): ServerRecord | undefined {
+    const row = this.#db
+      .prepare('SELECT secret_hash AS hash FROM servers WHERE id = ?')
+      .get(serverId) as { hash: string } | undefined
+    if (!row || !secretMatches(password, row.hash)) return undefined
+    return this.server(serverId)
+  }
+
+  serverKey(serverId: string, keyId: string): Buffer | undefined {
+    const row = this.#db
+      .prepare('SELECT key FROM server_keys WHERE server_id = ? AND key_id = ?')
+      .get(serverId, keyId) as { key: Buffer } | undefined
+    return row?.key
+  }
+
+  /** A new key for a server; the previous ones stay valid until removed. */
+  rotateKey(serverId: string): { keyId: string; key: string } {
+    const count = this.#db
+      .prepare('SELECT COUNT(*) AS n FROM server_keys WHERE server_id = ?')
+      .get(serverId) as { n: number }
+    const keyId = `k${count.n + 1}`
+    const key = randomBytes(32)
+    this.#db
+      .prepare('INSERT INTO server_keys (server_id, key_id, key, created_at) VALUES (?, ?, ?, ?)')
+      .run(serverId, keyId, key, this.#now())
+    return { keyId, key: key.toString('base64') }
+  }
+
+  setHeartbeatInterval(serverId: string, intervalMs: number): void {
+    const result = this.#db
+      .prepare('UPDATE servers SET heartbeat_interval_ms = ? WHERE id = ?')
+      .run(intervalMs, serverId)
+    if (result.changes === 0) throw new StoreError('not-found', `no server ${serverId}`)
+  }
+
+  allServers(): ServerRecord[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT s.id, s.slc, s.name, i.reseller_id AS resellerId,
+           s.heartbeat_interval_ms AS heartbeatIntervalMs, i.accepted,
+           i.subscription_expires_at AS subscriptionExpiresAt
+         FROM servers s JOIN installations i ON i.slc = s.slc`,
+      )
+      .all() as Array<Omit<ServerRecord, 'accepted'> & { accepted: number }>
+    return rows.map((row) => ({ ...row, accepted: row.accepted === 1 }))
+  }
+}
+
+function checkName(value: string, what: string): string {
+  const clean = typeof value === 'string' ? value.trim() : ''
+  if (!clean || clean.length > maxNameLength || /[\u0000-\u001f\u007f]/.test(clean)) {
+    throw new StoreError('invalid-input', `${what}: 1-${maxNameLength} printable characters`)
+  }
+  return clean
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}

@@ -1,0 +1,128 @@
+/**
+ * Current state and embedded history, written from pipeline events. One batch
+ * is one transaction, so state and history never disagree.
+ */
+import type { Condition, ConditionDetails } from '../core/conditions.ts'
+import { historyEventTypes, type VigilEvent } from '../core/events.ts'
+import type { Db } from './db.ts'
+
+/** What an actor needs to resume after a restart. */
+export interface ServerSnapshot {
+  serverId: string
+  slc: string
+  heartbeatIntervalMs: number
+  lastSeenAt: number | null
+  lastSeq: number
+  unavailableSince: number | null
+  conditions: Array<Condition & { raisedAt: number }>
+}
+
+export class StateStore {
+  readonly #db: Db
+  readonly #apply: (events: VigilEvent[], outbox: boolean) => void
+  readonly #statements
+
+  constructor(db: Db) {
+    this.#db = db
+    this.#statements = {
+      seen: db.prepare(
+        `INSERT INTO server_state (server_id, last_seen_at) VALUES (?, ?)
+         ON CONFLICT(server_id) DO UPDATE SET last_seen_at = MAX(COALESCE(last_seen_at, 0), excluded.last_seen_at)`,
+      ),
+      seq: db.prepare(
+        `INSERT INTO server_state (server_id, last_seq) VALUES (?, ?)
+         ON CONFLICT(server_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)`,
+      ),
+      unavailable: db.prepare(
+        `INSERT INTO server_state (server_id, unavailable_since) VALUES (?, ?)
+         ON CONFLICT(server_id) DO UPDATE SET unavailable_since = excluded.unavailable_since`,
+      ),
+      raise: db.prepare(
+        `INSERT INTO conditions (server_id, kind, subject, details, raised_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(server_id, kind, subject) DO UPDATE SET details = excluded.details`,
+      ),
+      clear: db.prepare('DELETE FROM conditions WHERE server_id = ? AND kind = ? AND subject = ?'),
+      history: db.prepare(
+        `INSERT INTO events (at, slc, server_id, type, kind, subject, details, started_at,
+           duration_ms, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      outbox: db.prepare('INSERT INTO outbox (event, created_at) VALUES (?, ?)'),
+    }
+    this.#apply = db.transaction((events: VigilEvent[], outbox: boolean) => {
+      for (const event of events) this.#applyOne(event, outbox)
+    })
+  }
+
+  /** Writes a batch atomically; with `outbox`, each event is also queued for the history store. */
+  apply(events: VigilEvent[], outbox = false): void {
+    this.#apply(events, outbox)
+  }
+
+  snapshot(): Map<string, ServerSnapshot> {
+    const snapshots = new Map<string, ServerSnapshot>()
+    const rows = this.#db
+      .prepare(
+        `SELECT s.id AS serverId, s.slc, s.heartbeat_interval_ms AS heartbeatIntervalMs,
+           st.last_seen_at AS lastSeenAt, COALESCE(st.last_seq, 0) AS lastSeq,
+           st.unavailable_since AS unavailableSince
+         FROM servers s LEFT JOIN server_state st ON st.server_id = s.id`,
+      )
+      .all() as Array<Omit<ServerSnapshot, 'conditions'>>
+    for (const row of rows) snapshots.set(row.serverId, { ...row, conditions: [] })
+
+    const conditions = this.#db
+      .prepare('SELECT server_id AS serverId, kind, subject, details, raised_at AS raisedAt FROM conditions')
+      .all() as Array<{ serverId: string; kind: string; subject: string; details: string; raisedAt: number }>
+    for (const c of conditions) {
+      snapshots.get(c.serverId)?.conditions.push({
+        kind: c.kind as Condition['kind'],
+        subject: c.subject,
+        details: JSON.parse(c.details) as ConditionDetails,
+        raisedAt: c.raisedAt,
+      })
+    }
+    return snapshots
+  }
+
+  #applyOne(event: VigilEvent, outbox: boolean) {
+    const s = this.#statements
+    switch (event.type) {
+      case 'heartbeatReceived':
+        s.seen.run(event.serverId, event.at)
+        break
+      case 'statusReceived':
+        s.seen.run(event.serverId, event.at)
+        s.seq.run(event.serverId, event.seq)
+        break
+      case 'serverUnavailable':
+        s.unavailable.run(event.serverId, event.lastSeenAt)
+        break
+      case 'serverAvailable':
+        s.unavailable.run(event.serverId, null)
+        break
+      case 'conditionRaised':
+        s.raise.run(event.serverId, event.kind, event.subject, JSON.stringify(event.details), event.at)
+        break
+      case 'conditionCleared':
+        s.clear.run(event.serverId, event.kind, event.subject)
+        break
+    }
+
+    if (historyEventTypes.has(event.type)) this.#record(event)
+    if (outbox) s.outbox.run(JSON.stringify(event), event.at)
+  }
+
+  #record(event: VigilEvent) {
+    const kind = 'kind' in event ? event.kind : null
+    const subject = 'subject' in event ? event.subject : null
+    const details = event.type === 'conditionRaised' ? JSON.stringify(event.details) : null
+    const startedAt =
+      event.type === 'serverAvailable' ? event.outage.startedAt
+      : event.type === 'serverUnavailable' ? event.lastSeenAt
+      : event.type === 'conditionCleared' ? event.raisedAt
+      : null
+    const durationMs = event.type === 'serverAvailable' ? event.outage.durationMs : null
+    this.#statements.history.run(event.at, event.slc, event.serverId, event.type, kind, subject,
+      details, startedAt, durationMs, event.cause)
+  }
+}

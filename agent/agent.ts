@@ -1,0 +1,180 @@
+/**
+ * The recording-server side: an empty heartbeat every interval and an
+ * encrypted status whenever the set of active situations changes, and
+ * periodically so a lost message heals. Reconnects with backoff and jitter.
+ */
+import mqtt, { type MqttClient } from 'mqtt'
+import { interval, type Subscription } from 'rxjs'
+import { wallClock, type Scheduler } from '../core/clock.ts'
+import type { ReportedKind } from '../core/conditions.ts'
+import { seal } from '../core/envelope.ts'
+import type { HealthFigures } from '../core/events.ts'
+import type { StatusInput } from '../pipeline/schema.ts'
+import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts'
+import type { AgentCredentials } from './credentials.ts'
+
+export interface ReportedCondition {
+  kind: ReportedKind
+  subject?: string
+  details?: Record<string, string | number | boolean>
+}
+
+export interface AgentOptions {
+  /** Timers of the agent (heartbeats, periodic status). */
+  scheduler: Scheduler
+  /** Wall clock for the send time inside each status. */
+  now: () => number
+  /** A status is re-sent this often even when nothing changed. */
+  statusEveryMs: number
+  /** Heartbeats drift by up to this share of the interval, as real servers do. */
+  jitterRatio: number
+  backoff: BackoffOptions
+  /** First sequence number; by default the wall clock in ms, which survives restarts. */
+  firstSeq?: number
+  /** Broker URL to use instead of the one from enrollment. */
+  mqttUrl?: string
+}
+
+export const defaultAgentOptions: AgentOptions = {
+  scheduler: wallClock,
+  now: Date.now,
+  statusEveryMs: 5 * 60_000,
+  jitterRatio: 0,
+  backoff: defaultBackoff,
+}
+
+export class Agent {
+  readonly credentials: AgentCredentials
+  readonly #options: AgentOptions
+  readonly #key: Buffer
+  #client: MqttClient | undefined
+  #timers: Subscription | undefined
+  #seq: number
+  #conditions: ReportedCondition[] = []
+  #figures: HealthFigures = {}
+  #silent = false
+  #stopped = false
+  #attempt = 0
+  #reconnectTimer: NodeJS.Timeout | undefined
+  sent = { heartbeats: 0, statuses: 0 }
+
+  constructor(credentials: AgentCredentials, options: Partial<AgentOptions> = {}) {
+    this.credentials = credentials
+    this.#options = { ...defaultAgentOptions, ...options }
+    this.#key = Buffer.from(credentials.key, 'base64')
+    this.#seq = this.#options.firstSeq ?? this.#options.now()
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected ?? false
+  }
+
+  /** Connects and starts the timers; resolves on the first CONNACK. */
+  start(): Promise<void> {
+    this.#stopped = false
+    this.#startTimers()
+    return new Promise((resolve, reject) => {
+      const client = this.#connect()
+      client.once('connect', () => resolve())
+      client.once('error', (error) => {
+        if (!client.connected) reject(error)
+      })
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#timers?.unsubscribe()
+    clearTimeout(this.#reconnectTimer)
+    const client = this.#client
+    this.#client = undefined
+    if (client) await client.endAsync(true)
+  }
+
+  /** A server that goes silent sends nothing at all, as when its link breaks. */
+  setSilent(silent: boolean): void {
+    this.#silent = silent
+    if (!silent) void this.heartbeat()
+  }
+
+  /** Reports the full set of active situations; sends a status only when it changed. */
+  setConditions(conditions: ReportedCondition[], figures?: HealthFigures): Promise<void> {
+    const changed = JSON.stringify(conditions) !== JSON.stringify(this.#conditions)
+    this.#conditions = conditions
+    if (figures) this.#figures = figures
+    return changed ? this.sendStatus() : Promise.resolve()
+  }
+
+  async heartbeat(): Promise<void> {
+    if (!this.#canSend()) return
+    await this.#client!.publishAsync(this.credentials.topics.heartbeat, Buffer.alloc(0), { qos: 0 })
+    this.sent.heartbeats++
+  }
+
+  async sendStatus(): Promise<void> {
+    if (!this.#canSend()) return
+    const status: StatusInput = {
+      seq: ++this.#seq,
+      sentAt: this.#options.now(),
+      conditions: this.#conditions.map((c) => ({ kind: c.kind, subject: c.subject ?? '',
+        details: c.details ?? {} })),
+      figures: this.#figures,
+    }
+    const topic = this.credentials.topics.status
+    const payload = seal(this.#key, this.credentials.keyId, topic, Buffer.from(JSON.stringify(status)))
+    await this.#client!.publishAsync(topic, payload, { qos: 1 })
+    this.sent.statuses++
+  }
+
+  #canSend() {
+    return !this.#silent && !this.#stopped && this.connected
+  }
+
+  #connect(): MqttClient {
+    const c = this.credentials
+    const client = mqtt.connect(this.#options.mqttUrl ?? c.mqttUrl, {
+      protocolVersion: 4,
+      clientId: c.serverId,
+      username: c.username,
+      password: c.password,
+      ca: c.ca,
+      clean: true,
+      // Reconnects are ours, with backoff and jitter; MQTT.js only retries at a fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: 60,
+    })
+    client.on('connect', () => {
+      this.#attempt = 0
+      void this.heartbeat().then(() => this.sendStatus()).catch(() => undefined)
+    })
+    client.on('close', () => this.#scheduleReconnect(client))
+    client.on('error', () => undefined)
+    this.#client = client
+    return client
+  }
+
+  #scheduleReconnect(client: MqttClient) {
+    if (this.#stopped || this.#client !== client || this.#reconnectTimer) return
+    const delay = backoffDelay(this.#attempt++, this.#options.backoff)
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined
+      if (!this.#stopped && this.#client === client) client.reconnect()
+    }, delay)
+    this.#reconnectTimer.unref?.()
+  }
+
+  #startTimers() {
+    const { scheduler, statusEveryMs, jitterRatio } = this.#options
+    const intervalMs = this.credentials.heartbeatIntervalMs
+    this.#timers?.unsubscribe()
+    this.#timers = interval(intervalMs, scheduler).subscribe(() => {
+      const drift = jitterRatio > 0 ? (Math.random() * 2 - 1) * jitterRatio * intervalMs : 0
+      if (drift <= 0) return void this.heartbeat().catch(() => undefined)
+      scheduler.schedule(() => void this.heartbeat().catch(() => undefined), drift)
+    })
+    this.#timers.add(interval(statusEveryMs, scheduler).subscribe(() => {
+      void this.sendStatus().catch(() => undefined)
+    }))
+  }
+}

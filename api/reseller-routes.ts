@@ -74,7 +74,8 @@ export function resellerRoutes(deps: ApiDeps) {
 
   function scoped(resellerId: string, slc: string, q: z.infer<typeof rangeQuery>) {
     if (!deps.views.installation(resellerId, slc)) throw notFound()
-    const to = q.to ?? deps.now()
+    // Ranges are [from, to): by default "to" includes what happened this millisecond.
+    const to = q.to ?? deps.now() + 1
     const range = { from: q.from ?? to - 30 * dayMs, to }
     if (range.from >= range.to) throw new ApiError('invalid-input', '"from" must be before "to"')
     return { slc, range, limit: Math.min(q.limit ?? 100, 1000) }

@@ -1,0 +1,117 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { ServerAvailable, ServerUnavailable } from '../../core/events.ts'
+import { intervalMs, pipelineBench, tickMs } from '../helpers/pipeline.ts'
+
+const test = suite('heartbeat rule')
+
+test('marks a server unavailable after the third missed heartbeat, not before', () => {
+  const p = pipelineBench()
+  const server = p.enrollServer()
+  p.heartbeat(server)
+
+  p.scheduler.advanceBy(3 * intervalMs - 1)
+  assert.is(p.of('serverUnavailable').length, 0, 'two misses and a bit: still available')
+
+  p.scheduler.advanceBy(2 * tickMs + 1)
+  const [event] = p.of('serverUnavailable') as ServerUnavailable[]
+  assert.ok(event, 'unavailable right after the third missed deadline')
+  assert.is(event.lastSeenAt, p.scheduler.now() - 3 * intervalMs - 2 * tickMs)
+  p.close()
+})
+
+test('detects within one second of the third missed deadline', () => {
+  const p = pipelineBench()
+  const server = p.enrollServer()
+  p.scheduler.advanceBy(137)
+  p.heartbeat(server)
+  const deadline = p.scheduler.now() + 3 * intervalMs
+
+  while (p.of('serverUnavailable').length === 0) p.scheduler.advanceBy(10)
+  const event = p.of('serverUnavailable')[0]!
+  assert.ok(event.at - deadline >= 0 && event.at - deadline < 1000, `lag ${event.at - deadline} ms`)
+  p.close()
+})
+
+test('never flags a server whose jittered heartbeats arrive on time', () => {
+  const p = pipelineBench()
+  const server = p.enrollServer()
+  let seed = 7
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+
+  for (let i = 0; i < 500; i++) {
+    p.heartbeat(server)
+    p.scheduler.advanceBy(Math.round(intervalMs * (0.7 + random() * 0.6)))
+  }
+  assert.is(p.of('serverUnavailable').length, 0)
+  assert.is(p.of('heartbeatReceived').length, 500)
+  p.close()
+})
+
+test('two missed heartbeats followed by a late one do not flag', () => {
+  const p = pipelineBench()
+  const server = p.enrollServer()
+  p.heartbeat(server)
+  p.scheduler.advanceBy(2.9 * intervalMs)
+  p.heartbeat(server)
+  p.scheduler.advanceBy(2.9 * intervalMs)
+  assert.is(p.of('serverUnavailable').length, 0)
+  p.close()
+})
+
+test('the next message makes the server available again and records the outage', () => {
+  const p = pipelineBench()
+  const server = p.enrollServer()
+  p.heartbeat(server)
+  const lastSeen = p.scheduler.now()
+  p.scheduler.advanceBy(2 * 3600_000)
+  assert.is(p.of('serverUnavailable').length, 1, 'one outage, not one per tick')
+
+  p.status(server, [])
+  const [back] = p.of('serverAvailable') as ServerAvailable[]
+  assert.ok(back)
+  assert.equal(back.outage, { startedAt: lastSeen, endedAt: p.scheduler.now(),
+    durationMs: 2 * 3600_000 })
+
+  p.scheduler.advanceBy(3 * intervalMs + 1000)
+  assert.is(p.of('serverUnavailable').length, 2, 'silence after recovery counts again')
+  p.close()
+})
+
+test('watches many servers independently', () => {
+  const p = pipelineBench()
+  const quiet = p.enrollServer()
+  const busy = p.enrollServer()
+  p.heartbeat(quiet)
+  for (let i = 0; i < 8; i++) {
+    p.heartbeat(busy)
+    p.scheduler.advanceBy(intervalMs / 2)
+  }
+  assert.equal(p.of('serverUnavailable').map((e) => e.serverId), [quiet.serverId])
+  p.close()
+})
+
+test('after a restart, deadlines count from start-up, not from the last heartbeat', () => {
+  const start = Date.parse('2026-03-01T10:00:00Z')
+  const lastSeenAt = start - 6 * 3600_000
+  const first = pipelineBench({ start })
+  const server = first.enrollServer()
+  first.close()
+
+  const p = pipelineBench({
+    start,
+    snapshot: new Map([[server.serverId, { serverId: server.serverId, slc: server.slc,
+      heartbeatIntervalMs: intervalMs, lastSeenAt, lastSeq: 0, unavailableSince: null,
+      conditions: [] }]]),
+  })
+  p.scheduler.advanceBy(3 * intervalMs - 1000)
+  assert.is(p.of('serverUnavailable').length, 0, 'Vigil\'s own downtime flags nobody')
+
+  p.scheduler.advanceBy(2000)
+  const [event] = p.of('serverUnavailable') as ServerUnavailable[]
+  assert.ok(event, 'still silent three intervals after start-up: unavailable')
+  assert.is(event.lastSeenAt, lastSeenAt)
+  p.close()
+})
+
+test.run()

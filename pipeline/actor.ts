@@ -23,7 +23,8 @@ export interface ActorState {
   intervalMs: number
   lastSeenAt: number | null
   unavailableSince: number | null
-  conditions: Map<string, ActiveCondition>
+  /** Absent while nothing is wrong: most servers, most of the time. */
+  conditions?: Map<string, ActiveCondition>
 }
 
 interface MessageInput {
@@ -59,7 +60,6 @@ export function step(state: ActorState | undefined, input: ActorInput): ActorOut
     intervalMs: input.intervalMs,
     lastSeenAt: null,
     unavailableSince: null,
-    conditions: new Map(),
   }
   current.intervalMs = input.intervalMs
   const events: VigilEvent[] = []
@@ -114,23 +114,25 @@ function diffConditions(
   const seen = new Map<string, { kind: Condition['kind']; subject: string; details: ConditionDetails }>()
   for (const c of reported) seen.set(conditionKey(c), c)
 
-  for (const [key, active] of state.conditions) {
+  const conditions = state.conditions ?? new Map<string, ActiveCondition>()
+  for (const [key, active] of conditions) {
     if (seen.has(key)) continue
-    state.conditions.delete(key)
+    conditions.delete(key)
     events.push({ ...base, type: 'conditionCleared', kind: active.kind, subject: active.subject,
       raisedAt: active.raisedAt })
   }
 
   for (const [key, c] of seen) {
-    const active = state.conditions.get(key)
+    const active = conditions.get(key)
     if (active) {
       // Details follow the latest report (e.g. licenses used), without a new event.
       active.details = c.details
       continue
     }
-    state.conditions.set(key, { ...c, raisedAt: base.at })
+    conditions.set(key, { ...c, raisedAt: base.at })
     events.push({ ...base, type: 'conditionRaised', kind: c.kind, subject: c.subject,
       details: c.details })
   }
+  state.conditions = conditions.size ? conditions : undefined
   return events
 }

@@ -6,11 +6,9 @@
  * next one starts and each server's inputs reach its actor in arrival order.
  * A refused message becomes a refusal, never an error of the stream.
  */
-import {
-  defer, filter, groupBy, map, merge, mergeMap, scan, share, Subject, Subscription,
-  type Observable,
-} from 'rxjs'
+import { filter, map, merge, mergeMap, share, Subscription, type Observable } from 'rxjs'
 import type { Scheduler } from '../core/clock.ts'
+import { conditionKey } from '../core/conditions.ts'
 import type { VigilEvent } from '../core/events.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Metrics } from '../core/metrics.ts'
@@ -70,7 +68,6 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
   const replay = new ReplayGuard()
   const restored = new Map(deps.snapshot ?? [])
   for (const s of restored.values()) replay.restore(s.serverId, s.lastSeq)
-  const forgotten = new Subject<string>()
 
   function check(message: BrokerMessage): Checked {
     received.inc()
@@ -126,18 +123,18 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
     wheel.expired$.pipe(map((e): ActorInput => ({ type: 'deadline', serverId: e.serverId, at: e.at }))),
   )
 
-  function runActor(serverId: string, inputs: Observable<ActorInput>): Observable<VigilEvent> {
-    return defer(() => {
-      const seed: ActorOutput = { state: restoreState(restored, serverId), events: [] }
-      restored.delete(serverId)
-      return inputs.pipe(
-        scan((previous, input) => stepSafely(previous.state, input), seed),
-        mergeMap((out) => {
-          if (out.deadlineMs !== undefined) wheel.arm(serverId, out.deadlineMs)
-          return out.events
-        }),
-      )
-    })
+  // One actor per server: its state lives in this map and only its own inputs,
+  // in arrival order, ever touch it. (An RxJS group per server does the same
+  // at ~5.7 KB per server, measured in bench/liveness.ts; this is ~0.5 KB.)
+  const actors = new Map<string, ActorState>()
+
+  function deliver(input: ActorInput): VigilEvent[] {
+    const id = input.serverId
+    const out = stepSafely(actors.get(id) ?? restoreState(restored, id), input)
+    restored.delete(id)
+    if (out.state) actors.set(id, out.state)
+    if (out.deadlineMs !== undefined) wheel.arm(id, out.deadlineMs)
+    return out.events
   }
 
   function stepSafely(state: ActorState | undefined, input: ActorInput): ActorOutput {
@@ -151,10 +148,7 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
   }
 
   const events$ = inputs$.pipe(
-    groupBy((input) => input.serverId, {
-      duration: (group) => forgotten.pipe(filter((id) => id === group.key)),
-    }),
-    mergeMap((group) => runActor(group.key, group)),
+    mergeMap(deliver),
     map((event) => {
       eventCount.inc({ type: event.type })
       return event
@@ -181,7 +175,7 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
       wheel.disarm(serverId)
       replay.forget(serverId)
       restored.delete(serverId)
-      forgotten.next(serverId)
+      actors.delete(serverId)
     },
     get trackedServers() {
       return wheel.size
@@ -198,6 +192,8 @@ function restoreState(restored: Map<string, ServerSnapshot>, serverId: string): 
     intervalMs: s.heartbeatIntervalMs,
     lastSeenAt: s.lastSeenAt,
     unavailableSince: s.unavailableSince,
-    conditions: new Map(s.conditions.map((c) => [`${c.kind}\u0000${c.subject}`, c])),
+    conditions: s.conditions.length
+      ? new Map(s.conditions.map((c) => [conditionKey(c), c]))
+      : undefined,
   }
 }

@@ -44,9 +44,9 @@ export const defaultAgentOptions: AgentOptions = {
 }
 
 export class Agent {
-  readonly credentials: AgentCredentials
+  credentials: AgentCredentials
   readonly #options: AgentOptions
-  readonly #key: Buffer
+  #key: Buffer
   #client: MqttClient | undefined
   #timers: Subscription | undefined
   #seq: number
@@ -89,6 +89,12 @@ export class Agent {
     const client = this.#client
     this.#client = undefined
     if (client) await client.endAsync(true)
+  }
+
+  /** Seals from now on with a rotated key (see rotateKey in credentials.ts). */
+  useCredentials(credentials: AgentCredentials): void {
+    this.credentials = credentials
+    this.#key = Buffer.from(credentials.key, 'base64')
   }
 
   /** A server that goes silent sends nothing at all, as when its link breaks. */

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Agent, type ReportedCondition } from './agent.ts'
-import { AgentApiError, enroll, setAcceptance, type AgentCredentials } from './credentials.ts'
+import { AgentApiError, enroll, rotateKey, setAcceptance, type AgentCredentials } from './credentials.ts'
 
 const usage = `vigil agent
 
@@ -17,6 +17,8 @@ const usage = `vigil agent
   withdraw --api URL --by WHO [--credentials FILE]
   accept   --api URL --by WHO [--credentials FILE]
       withdraw or renew the site's acceptance of the service
+  rotate-key --api URL [--credentials FILE]
+      get a new encryption key (new key id) and save it
 `
 
 const { values, positionals } = parseArgs({
@@ -67,6 +69,12 @@ async function main(command: string | undefined) {
     case 'accept': {
       await setAcceptance(need('api'), load(), command === 'accept', need('by'))
       console.log(command === 'accept' ? 'service accepted' : 'service withdrawn')
+      return
+    }
+    case 'rotate-key': {
+      const rotated = await rotateKey(need('api'), load())
+      writeFileSync(file, JSON.stringify(rotated, null, 2), { mode: 0o600 })
+      console.log(`now sealing with key ${rotated.keyId}`)
       return
     }
     default:

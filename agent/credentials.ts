@@ -55,6 +55,17 @@ export async function setAcceptance(
   await readJson(response)
 }
 
+/** A new key for this server; Vigil keeps accepting the old one, so rotation loses nothing. */
+export async function rotateKey(apiUrl: string, credentials: AgentCredentials): Promise<AgentCredentials> {
+  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
+  const response = await fetch(new URL('/api/site/keys', apiUrl), {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}` },
+  })
+  const { keyId, key } = (await readJson(response)) as { keyId: string; key: string }
+  return { ...credentials, keyId, key }
+}
+
 async function readJson(response: Response): Promise<unknown> {
   const body = (await response.json().catch(() => ({}))) as {
     error?: { code: string; message: string }

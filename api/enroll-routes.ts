@@ -61,6 +61,15 @@ export function enrollRoutes(deps: ApiDeps) {
     return c.json({ slc: server.slc, accepted: body.accepted })
   })
 
+  // Key rotation (DESIGN.md): the new key gets a new key id; statuses sealed
+  // with an older key stay readable, so messages in flight are not lost.
+  app.post('/site/keys', (c) => {
+    const server = authenticateSite(deps, c.req.header('authorization'))
+    const rotated = deps.registry.rotateKey(server.id)
+    deps.logger.info('serverKeyRotated', { slc: server.slc, serverId: server.id, keyId: rotated.keyId })
+    return c.json(rotated, 201)
+  })
+
   return app
 }
 

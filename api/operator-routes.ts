@@ -28,6 +28,13 @@ export function operatorRoutes(deps: ApiDeps) {
     return c.json({ slc: installation.slc, subscriptionExpiresAt: installation.subscriptionExpiresAt })
   })
 
+  app.delete('/servers/:id', (c) => {
+    const server = deps.registry.removeServer(c.req.param('id'))
+    deps.forgetServer(server.id)
+    deps.logger.info('serverRemoved', { slc: server.slc, serverId: server.id })
+    return c.json({ id: server.id, slc: server.slc, removed: true })
+  })
+
   app.get('/refusals', (c) => {
     const counts = Object.fromEntries(
       deps.metrics.entries('vigil_refusals_total').map((e) => [e.labels.code, e.value]))

@@ -195,8 +195,10 @@ export class Registry {
     const row = this.#db
       .prepare('SELECT enrollment_code_hash AS hash FROM installations WHERE slc = ?')
       .get(input.slc) as { hash: string } | undefined
-    if (!row || !enrollmentCodeMatches(input.enrollmentCode, row.hash)) {
-      // Same answer for an unknown SLC and a wrong code: nothing to probe.
+    // Same answer, and the same scrypt work, for an unknown SLC and a wrong
+    // code: neither the reply nor its timing tells whether an SLC is registered.
+    const matches = enrollmentCodeMatches(input.enrollmentCode, row?.hash ?? decoyCodeHash())
+    if (!row || !matches) {
       throw new StoreError('bad-enrollment-code', 'unknown SLC or wrong enrollment code')
     }
 
@@ -271,6 +273,19 @@ export class Registry {
     return { keyId, key: key.toString('base64') }
   }
 
+  /** Removes a server and its credentials, keys and current state; its history stays. */
+  removeServer(serverId: string): ServerRecord {
+    const server = this.server(serverId)
+    if (!server) throw new StoreError('not-found', `no server ${serverId}`)
+    this.#db.transaction(() => {
+      for (const table of ['conditions', 'server_state', 'server_keys']) {
+        this.#db.prepare(`DELETE FROM ${table} WHERE server_id = ?`).run(serverId)
+      }
+      this.#db.prepare('DELETE FROM servers WHERE id = ?').run(serverId)
+    })()
+    return server
+  }
+
   setHeartbeatInterval(serverId: string, intervalMs: number): void {
     const result = this.#db
       .prepare('UPDATE servers SET heartbeat_interval_ms = ? WHERE id = ?')
@@ -289,6 +304,14 @@ export class Registry {
       .all() as Array<Omit<ServerRecord, 'accepted'> & { accepted: number }>
     return rows.map((row) => ({ ...row, accepted: row.accepted === 1 }))
   }
+}
+
+let decoyHash: string | undefined
+
+/** The hash of a code nobody holds, checked when the SLC is unknown. */
+function decoyCodeHash(): string {
+  decoyHash ??= hashEnrollmentCode(newEnrollmentCode())
+  return decoyHash
 }
 
 function checkName(value: string, what: string): string {

@@ -15,6 +15,8 @@ export interface ApiDeps {
   logger: Logger
   /** Committed events, for live updates. */
   committed$: Observable<VigilEvent[]>
+  /** Ends a removed server's actor and releases its state. */
+  forgetServer(serverId: string): void
   health(): Record<string, boolean>
   enrollment: {
     heartbeatIntervalMs: number

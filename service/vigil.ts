@@ -91,6 +91,7 @@ export async function startVigil(
     metrics,
     logger,
     committed$,
+    forgetServer: (serverId) => pipeline.forget(serverId),
     health: () => ({ broker: !broker.closed, pipeline: !subscriptions.closed, store: db.open }),
     enrollment: { heartbeatIntervalMs: options.heartbeatIntervalMs, mqttUrl, caPem: tls.ca },
     now,

@@ -35,6 +35,8 @@ export interface AgentOptions {
   mqttUrl?: string
 }
 
+const publishTimeoutMs = 10_000
+
 export const defaultAgentOptions: AgentOptions = {
   scheduler: wallClock,
   now: Date.now,
@@ -57,6 +59,8 @@ export class Agent {
   #attempt = 0
   #reconnectTimer: NodeJS.Timeout | undefined
   sent = { heartbeats: 0, statuses: 0 }
+  /** CONNACKs received so far: 1 after start, more after reconnects. */
+  connections = 0
 
   constructor(credentials: AgentCredentials, options: Partial<AgentOptions> = {}) {
     this.credentials = credentials
@@ -113,7 +117,7 @@ export class Agent {
 
   async heartbeat(): Promise<void> {
     if (!this.#canSend()) return
-    await this.#client!.publishAsync(this.credentials.topics.heartbeat, Buffer.alloc(0), { qos: 0 })
+    await this.#publish(this.credentials.topics.heartbeat, Buffer.alloc(0), 0)
     this.sent.heartbeats++
   }
 
@@ -128,8 +132,24 @@ export class Agent {
     }
     const topic = this.credentials.topics.status
     const payload = seal(this.#key, this.credentials.keyId, topic, Buffer.from(JSON.stringify(status)))
-    await this.#client!.publishAsync(topic, payload, { qos: 1 })
+    await this.#publish(topic, payload, 1)
     this.sent.statuses++
+  }
+
+  /**
+   * A publish written into a socket that is already dead never completes in
+   * MQTT.js; a bounded wait keeps the agent's timers from piling up behind it.
+   */
+  #publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void> {
+    const client = this.#client!
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`publish to ${topic} timed out`)), publishTimeoutMs)
+      client.publish(topic, payload, { qos }, (error) => {
+        clearTimeout(timer)
+        if (error) reject(error)
+        else resolve()
+      })
+    })
   }
 
   #canSend() {
@@ -151,6 +171,7 @@ export class Agent {
       keepalive: 60,
     })
     client.on('connect', () => {
+      this.connections++
       this.#attempt = 0
       void this.heartbeat().then(() => this.sendStatus()).catch(() => undefined)
     })

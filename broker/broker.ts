@@ -14,7 +14,10 @@ import { Refusal } from '../core/refusals.ts'
 import type { RecordRefusal } from '../core/refusal-log.ts'
 import type { BrokerMessage } from '../pipeline/message.ts'
 import { createAuthHooks, type ServerDirectory } from './auth.ts'
-import { PacketSizeGuard, PacketTooLarge } from './size-guard.ts'
+import { ForbiddenTopic, PacketSizeGuard, PacketTooLarge } from './size-guard.ts'
+
+/** Vigil topics have five levels; deeper ones are refused before they cost anything. */
+const maxTopicLevels = 8
 
 export interface BrokerOptions {
   host: string
@@ -49,7 +52,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     ...hooks,
     // One will or one queued packet is all a server needs; keep per-client memory small.
     queueLimit: 42,
-    maxTopicLevels: 8,
+    maxTopicLevels,
     connectTimeout: 10_000,
     drainTimeout: 30_000,
     heartbeatInterval: 3_600_000,
@@ -69,7 +72,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   })
   observeClients(aedes, logger, metrics)
 
-  const attach = (socket: Socket | TLSSocket) => aedes.handle(guard(socket, options.maxPacketBytes, deps))
+  const attach = (socket: Socket | TLSSocket) => {
+    const client = aedes.handle(guard(socket, options.maxPacketBytes, deps, () => client.id))
+  }
 
   const tls = createTlsServer(
     { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, minVersion: 'TLSv1.2' },
@@ -94,21 +99,28 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       return aedes.closed || !tls.listening
     },
     async close() {
-      await Promise.all([closeServer(tls), plain ? closeServer(plain) : undefined])
+      // Stop accepting first, then let Aedes end the open connections: a TLS
+      // server's close only completes once its last connection is gone.
+      const closed = Promise.all([closeServer(tls), plain ? closeServer(plain) : undefined])
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      await closed
       messages.complete()
     },
   }
 }
 
-/** Puts the size guard between the socket and Aedes; an oversized packet ends the link. */
-function guard(socket: Socket | TLSSocket, limit: number, deps: BrokerDeps): Duplex {
-  const sizeGuard = new PacketSizeGuard(limit)
+/** Puts the guard between socket and Aedes; an oversized packet or a bad topic ends the link. */
+function guard(socket: Socket | TLSSocket, limit: number, deps: BrokerDeps,
+  clientId: () => string | undefined): Duplex {
+  const sizeGuard = new PacketSizeGuard(limit, maxTopicLevels)
   socket.pipe(sizeGuard)
   sizeGuard.on('error', (error) => {
+    const fields = { remote: socket.remoteAddress, clientId: clientId() }
     if (error instanceof PacketTooLarge) {
-      deps.recordRefusal(new Refusal('packet.too-large', { bytes: error.bytes, limit }),
-        { remote: socket.remoteAddress })
+      deps.recordRefusal(new Refusal('packet.too-large', { bytes: error.bytes, limit }), fields)
+    }
+    if (error instanceof ForbiddenTopic) {
+      deps.recordRefusal(new Refusal('publish.foreign-topic', { topic: error.topic }), fields)
     }
     socket.destroy()
   })

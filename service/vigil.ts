@@ -18,6 +18,7 @@ import { createRefusalLog } from '../core/refusal-log.ts'
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts'
 import { openDb, type Db } from '../store/db.ts'
 import { EmbeddedHistory } from '../store/history.ts'
+import { createInfluxStore, type InfluxStore } from '../store/influx/setup.ts'
 import { Registry } from '../store/registry.ts'
 import { StateStore } from '../store/state.ts'
 import { ResellerViews } from '../store/views.ts'
@@ -41,6 +42,8 @@ export interface Vigil {
   metrics: Metrics
   pipeline: Pipeline
   db: Db
+  /** The InfluxDB history store, when configured. */
+  influx?: InfluxStore
   /** Committed event batches, after they are in the store. */
   committed$: Subject<VigilEvent[]>
   /** Writes everything the pipeline produced so far. */
@@ -62,11 +65,14 @@ export async function startVigil(
   const db = openDb(options.dataDir)
   const registry = new Registry(db, now)
   const state = new StateStore(db)
+  // InfluxDB history when configured (docs/readme-influx.md): events go through the outbox.
+  const influx = createInfluxStore(options, { db, scheduler, logger, metrics,
+    snapshot: state.snapshot().values(), resellerIds: () => registry.listResellers().map((r) => r.id) })
   const writer = new BatchWriter(state, {
     batchSize: options.writeBatchSize,
     flushMs: options.writeFlushMs,
     maxBufferedEvents: 100_000,
-    outbox: false,
+    outbox: influx !== undefined,
   }, logger, metrics)
 
   const recordRefusal = createRefusalLog(metrics, logger)
@@ -82,16 +88,24 @@ export async function startVigil(
   const committed$ = new Subject<VigilEvent[]>()
   writer.onCommitted((batch) => committed$.next(batch))
   const subscriptions = wirePipeline(pipeline, writer, logger)
+  if (influx) {
+    writer.onCommitted(() => influx.wake())
+    subscriptions.add(influx.start(pipeline.events$))
+  }
 
   const mqttUrl = options.publicMqttUrl ?? `mqtts://localhost:${broker.port}`
   const app = createApp({
     registry,
     views: new ResellerViews(db),
-    history: new EmbeddedHistory(db, now),
+    history: influx?.history ?? new EmbeddedHistory(db, now),
+    historyAccess: influx?.access,
     metrics,
     logger,
     committed$,
-    forgetServer: (serverId) => pipeline.forget(serverId),
+    forgetServer: (serverId) => {
+      pipeline.forget(serverId)
+      influx?.forget(serverId)
+    },
     health: () => ({ broker: !broker.closed, pipeline: !subscriptions.closed, store: db.open }),
     enrollment: { heartbeatIntervalMs: options.heartbeatIntervalMs, mqttUrl, caPem: tls.ca },
     now,
@@ -105,14 +119,19 @@ export async function startVigil(
 
   return {
     options, httpPort, httpUrl, mqttPort: broker.port, mqttPlainPort: broker.plainPort,
-    caFile: tls.caFile, caPem: tls.ca, registry, metrics, pipeline, db, committed$,
+    caFile: tls.caFile, caPem: tls.ca, registry, metrics, pipeline, db, committed$, influx,
     flush: () => void writer.flush(),
     async close() {
-      await new Promise<void>((resolve) => http.close(() => resolve()))
+      // Completing the committed feed ends the dashboard's live streams, which
+      // would otherwise hold http.close() open for as long as a browser watches.
+      committed$.complete()
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
+      if ('closeIdleConnections' in http) http.closeIdleConnections()
+      await httpClosed
       await broker.close()
       subscriptions.unsubscribe()
       writer.close()
-      committed$.complete()
+      await influx?.close()
       db.close()
       logger.info('vigilStopped', {})
     },

@@ -32,7 +32,8 @@ export interface TestVigil {
   site(options?: { reseller?: string; slc?: string; customer?: string }): Promise<TestSite>
   /** Lets the broker deliver in-flight publishes, then writes pending events. */
   settle(ms?: number): Promise<void>
-  restart(): Promise<void>
+  /** Restarts Vigil on the same ports; agents are stopped first unless kept. */
+  restart(options?: { keepAgents?: boolean }): Promise<void>
   close(): Promise<void>
 }
 
@@ -119,10 +120,11 @@ export async function startTestVigil(
       vigil.flush()
     },
 
-    async restart() {
-      await Promise.all(agents.splice(0).map((a) => a.stop()))
+    async restart(restartOptions = {}) {
+      if (!restartOptions.keepAgents) await Promise.all(agents.splice(0).map((a) => a.stop()))
+      const ports = { httpPort: vigil.httpPort, mqttPort: vigil.mqttPort }
       await vigil.close()
-      vigil = await startVigil(settings, { scheduler, logger })
+      vigil = await startVigil({ ...settings, ...ports }, { scheduler, logger })
     },
 
     async close() {

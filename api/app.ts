@@ -1,4 +1,4 @@
-/** The Hono application: health, metrics, site, reseller and operator APIs. */
+/** The Hono application: health, metrics, site, reseller and operator APIs, the dashboard. */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
@@ -8,11 +8,26 @@ import { enrollRoutes } from './enroll-routes.ts'
 import { operatorRoutes } from './operator-routes.ts'
 import { problem, toProblem } from './problems.ts'
 import { resellerRoutes } from './reseller-routes.ts'
+import { dashboardRoutes } from './dashboard/routes.tsx'
+import { liveRoutes } from './live.ts'
 
 export function createApp(deps: ApiDeps) {
   const app = new Hono<AppEnv>()
 
-  app.use(secureHeaders())
+  // The dashboard's pages run no inline script or style and may not be framed (clickjacking).
+  app.use(secureHeaders({
+    xFrameOptions: 'DENY',
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  }))
   app.use(bodyLimit({
     maxSize: 64 * 1024,
     onError: (c) => problem(c, 'payload-too-large', 'request bodies are limited to 64 KiB'),
@@ -34,6 +49,9 @@ export function createApp(deps: ApiDeps) {
 
   app.use('/api/operator/*', requireOperator(deps))
   app.route('/api/operator', operatorRoutes(deps))
+
+  app.route('/', liveRoutes(deps))
+  app.route('/', dashboardRoutes(deps))
 
   app.notFound((c) => problem(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`))
   app.onError((error, c) => {

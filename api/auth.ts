@@ -10,6 +10,8 @@ import { ApiError } from './problems.ts'
 
 export const sessionCookie = 'vigil_session'
 
+const readOnlyMethods = new Set(['GET', 'HEAD'])
+
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/.exec(header ?? '')
   return match?.[1]
@@ -18,7 +20,10 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function requireReseller(deps: ApiDeps): MiddlewareHandler<AppEnv> {
   const failures = deps.metrics.counter('vigil_api_auth_failures_total', 'Refused API tokens')
   return async function requireResellerToken(c, next) {
-    const token = bearerToken(c.req.header('authorization')) ?? getCookie(c, sessionCookie)
+    // The dashboard's cookie authenticates reads only: a write needs the header, which no
+    // form on another site can send, so a forged cross-site POST carries no credentials.
+    const cookie = readOnlyMethods.has(c.req.method) ? getCookie(c, sessionCookie) : undefined
+    const token = bearerToken(c.req.header('authorization')) ?? cookie
     const reseller = token ? deps.registry.resellerByToken(token) : undefined
     if (!reseller) {
       failures.inc({ kind: 'reseller' })

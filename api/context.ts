@@ -6,11 +6,14 @@ import type { Metrics } from '../core/metrics.ts'
 import type { Registry, Reseller } from '../store/registry.ts'
 import type { ResellerViews } from '../store/views.ts'
 import type { History } from '../store/history.ts'
+import type { ResellerHistoryAccess } from '../store/influx/setup.ts'
 
 export interface ApiDeps {
   registry: Registry
   views: ResellerViews
   history: History
+  /** Per-reseller InfluxDB database and read-only user, when InfluxDB is configured. */
+  historyAccess?: ResellerHistoryAccess
   metrics: Metrics
   logger: Logger
   /** Committed events, for live updates. */

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { refusalCodes } from '../core/refusals.ts'
 import type { ApiDeps, AppEnv } from './context.ts'
 import { instant, readBody } from './input.ts'
+import { ApiError } from './problems.ts'
 
 const resellerBody = z.strictObject({ name: z.string().min(1).max(200) })
 
@@ -18,7 +19,17 @@ export function operatorRoutes(deps: ApiDeps) {
     const { name } = await readBody(c, resellerBody)
     const { reseller, token } = deps.registry.createReseller(name)
     deps.logger.info('resellerCreated', { resellerId: reseller.id, name: reseller.name })
-    return c.json({ ...reseller, token }, 201)
+    // Grafana isolation (DESIGN.md): his own InfluxDB database and read-only user, made now.
+    const history = await deps.historyAccess?.issueCredentials(reseller.id)
+    return c.json({ ...reseller, token, ...(history ? { history } : {}) }, 201)
+  })
+
+  app.post('/resellers/:id/history-credentials', async (c) => {
+    const reseller = deps.registry.listResellers().find((r) => r.id === c.req.param('id'))
+    if (!reseller || !deps.historyAccess) {
+      throw new ApiError('not-found', 'no such reseller, or no InfluxDB history configured')
+    }
+    return c.json({ resellerId: reseller.id, history: await deps.historyAccess.issueCredentials(reseller.id) })
   })
 
   app.put('/installations/:slc/subscription', async (c) => {

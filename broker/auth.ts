@@ -42,6 +42,11 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     done: (error: Error | null, success: boolean) => void,
   ) {
     connects.set(client, { protocolVersion: packet.protocolVersion, will: packet.will })
+    // Counted here: Aedes answers MQTT 5 itself (CONNACK 1) and never calls authenticate.
+    if (packet.protocolVersion !== 4) {
+      refuse('auth.protocol', client, { clientId: packet.clientId,
+        version: packet.protocolVersion })
+    }
     done(null, true)
   }
 
@@ -58,9 +63,11 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     }
 
     const info = connects.get(client)
-    // Will messages get the publish rules at connect time: a server may only
-    // leave a will on its own topics, and never a retained one.
-    if (info?.protocolVersion !== 4) return deny('auth.protocol', 5, { version: info?.protocolVersion })
+    // MQTT 3.1 gets this far; preConnect has already counted it.
+    if (info?.protocolVersion !== 4) {
+      const error = new Refusal('auth.protocol', { version: info?.protocolVersion })
+      return done(Object.assign(error, { returnCode: 5 }) as unknown as AuthenticateError, false)
+    }
 
     const server = username && password ? servers.authenticateServer(username, password.toString('utf8')) : undefined
     if (!server) return deny('auth.bad-credentials', 4)
@@ -69,6 +76,8 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     if (server.subscriptionExpiresAt === null || server.subscriptionExpiresAt <= now()) {
       return deny('auth.subscription-expired', 5, { slc: server.slc })
     }
+    // Will messages get the publish rules at connect time: a server may only
+    // leave a will on its own topics, and never a retained one.
     if (info.will && (info.will.retain || !isOwnTelemetryTopic(server, info.will.topic))) {
       return deny('auth.will-refused', 5, { topic: info.will.topic })
     }

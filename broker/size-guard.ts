@@ -2,6 +2,10 @@
  * A packet size limit in front of Aedes, which has none of its own: the MQTT
  * fixed header announces each packet's remaining length (MQTT 3.1.1, 2.2.3),
  * so an oversized packet is refused before its body is buffered.
+ *
+ * It also reads each PUBLISH topic (3.3.2.1): Aedes closes the link on an
+ * empty topic, a wildcard (3.3.2-2) or too many levels before any auth hook
+ * runs, so without this check those refusals would go uncounted.
  */
 import { Transform, type TransformCallback } from 'node:stream'
 
@@ -14,16 +18,30 @@ export class PacketTooLarge extends Error {
   }
 }
 
+/** A PUBLISH topic that no server can own: empty, with a wildcard, or too deep. */
+export class ForbiddenTopic extends Error {
+  override readonly name = 'ForbiddenTopic'
+  readonly code = 'publish.foreign-topic'
+
+  constructor(readonly topic: string) {
+    super(`PUBLISH to "${topic}": topics must be non-empty, without + or #, and shallow`)
+  }
+}
+
 export class PacketSizeGuard extends Transform {
   readonly #limit: number
+  readonly #maxTopicLevels: number
+  /** Start of a PUBLISH body, kept until its topic is complete. */
+  #topic: number[] | undefined
   /** Bytes of the current packet still to pass before the next header starts. */
   #remaining = 0
   /** A fixed header split across chunks. */
   #header: number[] = []
 
-  constructor(limitBytes: number) {
+  constructor(limitBytes: number, maxTopicLevels: number) {
     super()
     this.#limit = limitBytes
+    this.#maxTopicLevels = maxTopicLevels
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
@@ -31,6 +49,8 @@ export class PacketSizeGuard extends Transform {
     while (offset < chunk.length) {
       if (this.#remaining > 0) {
         const take = Math.min(this.#remaining, chunk.length - offset)
+        const forbidden = this.#topic && this.#readTopic(chunk.subarray(offset, offset + take))
+        if (forbidden) return done(forbidden)
         this.#remaining -= take
         offset += take
         continue
@@ -42,9 +62,27 @@ export class PacketSizeGuard extends Transform {
       if (length === undefined) continue
       if (length > this.#limit) return done(new PacketTooLarge(length, this.#limit))
       this.#remaining = length
+      this.#topic = this.#header[0]! >> 4 === 3 ? [] : undefined
       this.#header = []
     }
     done(null, chunk)
+  }
+
+  /** Collects the topic: a 2-byte length, then UTF-8 (MQTT 3.1.1, 1.5.3). */
+  #readTopic(bytes: Buffer): ForbiddenTopic | undefined {
+    const topic = this.#topic!
+    for (const byte of bytes) {
+      topic.push(byte)
+      if (topic.length < 2 || topic.length < 2 + ((topic[0]! << 8) | topic[1]!)) continue
+      this.#topic = undefined
+      const text = Buffer.from(topic.slice(2)).toString('utf8')
+      const levels = text.split('/').length
+      if (text === '' || /[+#]/.test(text) || levels > this.#maxTopicLevels) {
+        return new ForbiddenTopic(text.slice(0, 200))
+      }
+      return undefined
+    }
+    return undefined
   }
 }
 

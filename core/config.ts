@@ -33,6 +33,25 @@ export interface VigilOptions {
   /** ...and at most this long between a change and its write. */
   writeFlushMs: number
   logLevel: LogLevel
+  /**
+   * InfluxDB as the history store, over the v1 HTTP API (/write, /query) that
+   * 1.x serves natively and 2.x/3.x for compatibility. Unset keeps the
+   * embedded history. See docs/readme-influx.md.
+   */
+  influxUrl?: string
+  /** Fleet-wide database; each reseller's is `<influxDatabase>_<reseller id>`. */
+  influxDatabase: string
+  /** 1.x user and password; an admin when Vigil creates databases and users. */
+  influxUsername?: string
+  influxPassword?: string
+  /** 2.x/3.x API token, sent as `Authorization: Token <token>`. */
+  influxToken?: string
+  /** `influxql`: Vigil creates databases and read-only users (1.x); `external`: the operator does. */
+  influxProvisioning: 'influxql' | 'external'
+  /** Query values travel as bound parameters (`params=`); false inlines them as quoted literals. */
+  influxBindParams: boolean
+  /** Longest wait between write retries while InfluxDB is unreachable or failing. */
+  influxRetryMaxMs: number
 }
 
 export const defaultOptions: VigilOptions = {
@@ -48,6 +67,10 @@ export const defaultOptions: VigilOptions = {
   writeBatchSize: 500,
   writeFlushMs: 200,
   logLevel: 'info',
+  influxDatabase: 'vigil',
+  influxProvisioning: 'influxql',
+  influxBindParams: true,
+  influxRetryMaxMs: 30_000,
 }
 
 /** The environment variables, as documented in the README's table. */
@@ -83,11 +106,44 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Vi
   assign(options, 'maxPacketBytes', positive('VIGIL_MAX_PACKET_BYTES'))
   assign(options, 'heartbeatIntervalMs', positive('VIGIL_HEARTBEAT_INTERVAL_MS'))
 
+  Object.assign(options, influxFromEnv(text, positive))
+
   const level = text('VIGIL_LOG_LEVEL')
   if (level !== undefined) {
     if (!isLogLevel(level)) throw new Error('VIGIL_LOG_LEVEL must be debug, info, warn or error')
     options.logLevel = level
   }
+  return options
+}
+
+/** The VIGIL_INFLUX_* variables (docs/readme-influx.md). */
+function influxFromEnv(
+  text: (name: string) => string | undefined,
+  positive: (name: string) => number | undefined,
+): Partial<VigilOptions> {
+  const options: Partial<VigilOptions> = {}
+  const url = text('VIGIL_INFLUX_URL')
+  if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) {
+    throw new Error('VIGIL_INFLUX_URL must be an http:// or https:// URL')
+  }
+  assign(options, 'influxUrl', url)
+  assign(options, 'influxDatabase', text('VIGIL_INFLUX_DATABASE'))
+  assign(options, 'influxUsername', text('VIGIL_INFLUX_USERNAME'))
+  assign(options, 'influxPassword', text('VIGIL_INFLUX_PASSWORD'))
+  assign(options, 'influxToken', text('VIGIL_INFLUX_TOKEN'))
+  assign(options, 'influxRetryMaxMs', positive('VIGIL_INFLUX_RETRY_MAX_MS'))
+
+  const provisioning = text('VIGIL_INFLUX_PROVISIONING')
+  if (provisioning !== undefined && provisioning !== 'influxql' && provisioning !== 'external') {
+    throw new Error('VIGIL_INFLUX_PROVISIONING must be influxql or external')
+  }
+  assign(options, 'influxProvisioning', provisioning)
+
+  const bind = text('VIGIL_INFLUX_BIND_PARAMS')
+  if (bind !== undefined && bind !== 'true' && bind !== 'false') {
+    throw new Error('VIGIL_INFLUX_BIND_PARAMS must be true or false')
+  }
+  assign(options, 'influxBindParams', bind === undefined ? undefined : bind === 'true')
   return options
 }
 

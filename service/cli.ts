@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { optionsFromEnv, resolveOptions } from '../core/config.ts'
 import { openDb } from '../store/db.ts'
 import { StoreError } from '../store/errors.ts'
+import { influxCommands, influxUsage } from '../store/influx/cli-commands.ts'
 import { Registry } from '../store/registry.ts'
 
 const usage = `vigil operator CLI (data dir: VIGIL_DATA_DIR, default ./data)
@@ -50,12 +51,15 @@ const commands: Record<string, Command> = {
   },
 }
 
+// InfluxDB history and Grafana provisioning (docs/readme-influx.md).
+Object.assign(commands, influxCommands(commands['reseller create']!))
+
 export async function runCli(argv: string[], registry: Registry): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true })
   const name = positionals.slice(0, 2).join(' ')
   const command = commands[name]
   if (!command) {
-    console.log(usage)
+    console.log(usage + influxUsage)
     return positionals[0] === 'help' || positionals.length === 0 ? 0 : 2
   }
   try {

@@ -94,6 +94,22 @@ export class ResellerViews {
     return options.all ? summaries : summaries.filter((s) => s.inError)
   }
 
+  /** How many installations the reseller has and how many are in error, without loading them. */
+  countInstallations(resellerId: string): { all: number; inError: number } {
+    // "In error" as in summarise(): an unavailable server or any active condition.
+    const row = this.#db
+      .prepare(
+        `SELECT COUNT(*) AS "all", COALESCE(SUM(
+           EXISTS (SELECT 1 FROM servers s JOIN server_state st ON st.server_id = s.id
+                   WHERE s.slc = i.slc AND st.unavailable_since IS NOT NULL)
+           OR EXISTS (SELECT 1 FROM servers s JOIN conditions c ON c.server_id = s.id
+                      WHERE s.slc = i.slc)), 0) AS inError
+         FROM installations i WHERE i.reseller_id = ?`,
+      )
+      .get(resellerId) as { all: number; inError: number }
+    return row
+  }
+
   installation(resellerId: string, slc: string) {
     const row = this.#db
       .prepare(

@@ -6,7 +6,7 @@ import type { AgentCredentials } from '../../agent/credentials.ts'
 import { topicFor } from '../../core/topics.ts'
 import { eventually, startTestVigil, type TestVigil } from '../helpers/vigil.ts'
 import {
-  closed, connect, connectRefused, endAll, operatorRefusals, refusals,
+  closed, connect, connectRefused, endAll, operatorRefusals, rawSession, refusals, subscribeCode,
 } from './mqtt-client.ts'
 
 const test = suite('broker: authentication and authorisation')
@@ -109,11 +109,12 @@ test('closes the link on a publish to another server\'s topics and counts it', a
   assert.is(received(), messagesBefore, 'nothing reached the pipeline')
 })
 
-test('closes the link on a publish to a topic with wildcard characters and counts it', async () => {
+test('closes the link on a publish to a wildcard or too deep topic and counts it', async () => {
   const wildcards = [
     `vigil/v1/${a1.slc}/+/heartbeat`,
     `vigil/v1/${a1.slc}/#`,
     '#',
+    `${a1.topics.heartbeat}/a/b/c/d/e/f`, // more levels than any Vigil topic
   ]
   const before = refusals(t, 'publish.foreign-topic')
   for (const topic of wildcards) await publishRefused(a1, topic)
@@ -128,7 +129,7 @@ test('refuses a retained publish even on the server\'s own topic', async () => {
   assert.is(received(), messagesBefore)
 })
 
-test('answers SUBACK 0x80 to subscriptions beyond the own command topic and keeps the link', async () => {
+test('answers SUBACK 0x80 to any filter but the own command topic; the link stays', async () => {
   const forbidden = [
     '#',
     'vigil/#',
@@ -142,18 +143,33 @@ test('answers SUBACK 0x80 to subscriptions beyond the own command topic and keep
   const client = await connect(t, a1)
   const before = refusals(t, 'subscribe.forbidden')
   for (const topic of forbidden) {
-    const error = await client.subscribeAsync(topic, { qos: 0 }).then(
-      () => undefined, (e: unknown) => e as { code?: number })
-    assert.is(error?.code, 0x80, `SUBACK for ${topic}`)
+    assert.is(await subscribeCode(client, topic), 0x80, `SUBACK for ${topic}`)
   }
   assert.ok(client.connected, 'a refused subscription keeps the link (MQTT 3.1.1, 3.9.3)')
   assert.is(refusals(t, 'subscribe.forbidden'), before + forbidden.length)
 })
 
-test('grants a server its own command topic and delivers only that', async () => {
+test('answers SUBACK 0x80 to a wildcard filter sent on a hand-made session', async () => {
+  const session = await rawSession(t, a1)
+  const before = refusals(t, 'subscribe.forbidden')
+  session.subscribe('vigil/+/#')
+  await eventually(() => assert.is(refusals(t, 'subscribe.forbidden'), before + 1), 2_000)
+  session.socket.destroy()
+})
+
+// Known gap: Aedes checks filter syntax (MQTT 3.1.1, 4.7.1) before authorizeSubscribe and
+// closes the link without calling it. Expected: subscribe.forbidden counted. Actual: 0.
+test.skip('counts a subscription to a malformed filter before the link closes', async () => {
+  const session = await rawSession(t, a1)
+  const before = refusals(t, 'subscribe.forbidden')
+  session.subscribe('vigil/#/status')
+  await session.closed
+  assert.is(refusals(t, 'subscribe.forbidden'), before + 1)
+})
+
+test('grants a server a subscription to its own command topic', async () => {
   const client = await connect(t, a1)
-  const granted = await client.subscribeAsync(a1.topics.command, { qos: 1 })
-  assert.is(granted[0]?.qos, 1)
+  assert.is(await subscribeCode(client, a1.topics.command, 1), 1)
 })
 
 test('refuses a will message aimed at another server\'s topic', async () => {
@@ -173,7 +189,8 @@ test('refuses a will message with wildcards or a retained will', async () => {
     { topic: a1.topics.heartbeat, retain: true },
   ]
   for (const will of wills) {
-    const refused = await connectRefused(t, a1, { will: { ...will, payload: Buffer.alloc(0), qos: 0 } })
+    const options = { will: { ...will, payload: Buffer.alloc(0), qos: 0 as const } }
+    const refused = await connectRefused(t, a1, options)
     assert.is(refused.returnCode, 5, will.topic)
   }
   assert.is(refusals(t, 'auth.will-refused'), before + wills.length)
@@ -208,13 +225,15 @@ test('counts an oversized CONNECT before any authentication', async () => {
 
 test('refuses MQTT 5 and counts auth.protocol', async () => {
   const before = refusals(t, 'auth.protocol')
-  await connectRefused(t, a1, { protocolVersion: 5 })
+  const refused = await connectRefused(t, a1, { protocolVersion: 5 })
+  assert.is(refused.returnCode, 1, 'CONNACK 1: unacceptable protocol version (MQTT 3.1.1, 3.1.2-2)')
   assert.is(refusals(t, 'auth.protocol'), before + 1)
 })
 
 test('refuses MQTT 3.1 (protocol 3) and counts auth.protocol', async () => {
   const before = refusals(t, 'auth.protocol')
-  await connectRefused(t, a1, { protocolVersion: 3, protocolId: 'MQIsdp' })
+  const refused = await connectRefused(t, a1, { protocolVersion: 3, protocolId: 'MQIsdp' })
+  assert.is(refused.returnCode, 5)
   assert.is(refusals(t, 'auth.protocol'), before + 1)
 })
 
@@ -235,10 +254,11 @@ function handshake(maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') {
 }
 
 test('refuses TLS below 1.2', async () => {
-  const error = await handshake('TLSv1.1').then(() => undefined, (e: unknown) => e as { code?: string })
+  const error = await handshake('TLSv1.1')
+    .then(() => undefined, (e: unknown) => e as { code?: string })
   assert.ok(error, 'the handshake failed')
   // The broker's alert, not a client-side lack of protocols.
-  assert.match(String(error?.code), /ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|WRONG_VERSION/)
+  assert.is(error?.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION')
   assert.ok(t.logs.some((l) => l.event === 'tlsHandshakeFailed'), 'the broker logged the refusal')
 })
 

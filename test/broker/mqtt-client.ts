@@ -4,9 +4,10 @@
  * between, so every byte on the wire is the test's choice.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { connect as tlsConnect } from 'node:tls'
 import type { AgentCredentials } from '../../agent/credentials.ts'
 import type { RefusalCode } from '../../core/refusals.ts'
-import type { TestVigil } from '../helpers/vigil.ts'
+import { eventually, type TestVigil } from '../helpers/vigil.ts'
 
 /** A refused CONNECT: the CONNACK return code, or undefined when the link just closed. */
 export interface Refused {
@@ -101,4 +102,72 @@ export async function operatorRefusals(t: TestVigil): Promise<Record<string, num
   if (res.status !== 200) throw new Error(`GET /api/operator/refusals: ${res.status}`)
   const body = (await res.json()) as { items: Array<{ code: string; count: number }> }
   return Object.fromEntries(body.items.map((i) => [i.code, i.count]))
+}
+
+/** The SUBACK return code for one topic: granted QoS, or 0x80 for a refusal. */
+export async function subscribeCode(client: MqttClient, topic: string, qos: 0 | 1 = 0) {
+  try {
+    const granted = await client.subscribeAsync(topic, { qos })
+    return granted[0]?.qos
+  } catch (error) {
+    const packet = (error as { packet?: { granted?: number[] } }).packet
+    if (!packet?.granted) throw error
+    return packet.granted[0]
+  }
+}
+
+/**
+ * A hand-made MQTT 3.1.1 session on a raw TLS socket, for packets MQTT.js
+ * refuses to send (it checks topic filters before they leave).
+ */
+export async function rawSession(
+  t: TestVigil,
+  creds: Pick<AgentCredentials, 'serverId' | 'password'>,
+) {
+  const socket = tlsConnect({ host: '127.0.0.1', port: t.vigil.mqttPort, servername: 'localhost',
+    ca: t.vigil.caPem })
+  const closedLink = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  socket.on('error', () => undefined)
+  const received: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => received.push(chunk))
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve())
+    socket.once('error', reject)
+  })
+
+  const id = mqttString(creds.serverId)
+  // protocol name, level 4, flags: username + password + clean session, keepalive 60 s
+  const connectBody = Buffer.concat([mqttString('MQTT'), Buffer.from([4, 0xc2, 0, 60]), id, id,
+    mqttString(creds.password)])
+  socket.write(mqttPacket(0x10, connectBody))
+  await eventually(() => {
+    const connack = Buffer.concat(received).subarray(0, 4).toString('hex')
+    if (connack !== '20020000') throw new Error(`no CONNACK 0: ${connack}`)
+  }, 2_000)
+
+  return {
+    socket,
+    closed: closedLink,
+    subscribe(filter: string) {
+      socket.write(mqttPacket(0x82, Buffer.concat([Buffer.from([0, 1]), mqttString(filter),
+        Buffer.from([0])])))
+    },
+  }
+}
+
+function mqttString(text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8')
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes])
+}
+
+function mqttPacket(header: number, body: Buffer): Buffer {
+  const length: number[] = []
+  let n = body.length
+  do {
+    let byte = n % 128
+    n = Math.floor(n / 128)
+    if (n > 0) byte |= 0x80
+    length.push(byte)
+  } while (n > 0)
+  return Buffer.concat([Buffer.from([header, ...length]), body])
 }

@@ -110,4 +110,14 @@ test('lists only installations in error unless all=true', async () => {
   assert.equal((await list('?all=true')).sort(), [healthy.slc, broken.slc].sort())
 })
 
+test('answers /healthz with every part up and /metrics in Prometheus text', async () => {
+  const health = await t.api('/healthz')
+  assert.is(health.status, 200)
+  assert.equal(await health.json(), { status: 'ok', broker: true, pipeline: true, store: true })
+
+  const metrics = await (await t.api('/metrics')).text()
+  assert.match(metrics, /^# TYPE vigil_messages_received_total counter$/m)
+  assert.match(metrics, /^vigil_events_total\{type="heartbeatReceived"\} \d+$/m)
+})
+
 test.run()

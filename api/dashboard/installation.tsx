@@ -1,0 +1,150 @@
+/**
+ * One installation: its servers, what is wrong now, its outages and its
+ * recent events. The body is rendered here for the page and for the live
+ * stream, which replaces it whole when anything about the site changes.
+ */
+import type { Reseller } from '../../store/registry.ts'
+import type { ServerView } from '../../store/views.ts'
+import type { InstallationData } from './data.ts'
+import { conditionWords, detailWords, eventPhrase, installationStatus } from './describe.ts'
+import { percentWords } from './format.ts'
+import { Badge, Layout, renderHtml, Since, Time } from './layout.tsx'
+import { siteNotes } from './overview.tsx'
+import { OutageList, OutageTimeline } from './timeline.tsx'
+
+interface BodyProps {
+  data: InstallationData
+  zone: string
+  now: number
+}
+
+export function InstallationPage(props: BodyProps & { reseller: Reseller }) {
+  const { view } = props.data
+  return (
+    <Layout title={`${view.customerName} · Vigil`} zone={props.zone} now={props.now}
+      reseller={props.reseller} live="installation" slc={view.slc}>
+      <p class="back"><a href="/">← All installations</a></p>
+      <InstallationBody data={props.data} zone={props.zone} now={props.now} />
+    </Layout>
+  )
+}
+
+export function InstallationBody(props: BodyProps) {
+  const { view, availability, outages, events, range } = props.data
+  const { zone, now } = props
+  const names = new Map(view.serverDetails.map((s) => [s.id, s.name]))
+  const percent = new Map(availability.servers.map((s) => [s.serverId, s.percent]))
+  const notes = siteNotes(view, now)
+  const days = Math.round((range.to - range.from) / (24 * 3600_000))
+
+  return (
+    <div id="installation" data-refresh>
+      <header class="site-head">
+        <h1>{view.customerName}</h1>
+        <Badge status={installationStatus(view)} />
+        <span class="slc">SLC {view.slc}</span>
+      </header>
+      {notes ? <p class="alert">{notes}: its servers' messages are refused until that changes.</p>
+        : null}
+
+      <section class="card">
+        <h2>Recording servers</h2>
+        <ServerTable servers={view.serverDetails} percent={percent} zone={zone} now={now} />
+        <p class={view.unavailableServers ? 'note strong' : 'note'}>
+          A server is shown as unavailable after three missed heartbeats in a row. That can also
+          mean the internet link at the site is broken while the server itself still records.
+        </p>
+      </section>
+
+      <section class="card">
+        <h2>Active errors</h2>
+        <ConditionTable view={view} zone={zone} now={now} />
+      </section>
+
+      <section class="card">
+        <h2>Outages, last {days} days</h2>
+        <OutageTimeline servers={view.serverDetails} outages={outages} range={range} zone={zone}
+          now={now} />
+        <OutageList outages={outages} names={names} zone={zone} now={now} />
+      </section>
+
+      <section class="card">
+        <h2>Recent events</h2>
+        {events.length ? (
+          <ol class="events">
+            {events.map((e) => (
+              <li class={e.type}>
+                <Time ms={e.at} zone={zone} now={now} />
+                <span>{eventPhrase(e, names.get(e.serverId) ?? e.serverId).text}</span>
+              </li>
+            ))}
+          </ol>
+        ) : <p class="muted">Nothing has happened here yet.</p>}
+      </section>
+    </div>
+  )
+}
+
+function ServerTable(props: { servers: ServerView[]; percent: Map<string, number | null>;
+  zone: string; now: number }) {
+  const { zone, now } = props
+  if (!props.servers.length) {
+    return <p class="muted">No recording server has been enrolled at this site yet.</p>
+  }
+  return (
+    <table class="plain servers">
+      <thead>
+        <tr><th>Server</th><th>Status</th><th>Last heartbeat</th><th>Availability</th></tr>
+      </thead>
+      <tbody>
+        {props.servers.map((s) => (
+          <tr id={`server-${s.id}`} class={s.available ? 'ok' : 'down'}>
+            <td>{s.name}</td>
+            <td>
+              <span class={`badge ${s.available ? 'ok' : 'down'}`}>
+                {s.available ? 'Available' : 'Unavailable'}
+              </span>
+              {s.unavailableSince !== null
+                ? <span class="muted"> for <Since since={s.unavailableSince} now={now} /></span>
+                : null}
+            </td>
+            <td>
+              {s.lastSeenAt !== null ? (
+                <>
+                  <Time ms={s.lastSeenAt} zone={zone} now={now} />
+                  <span class="muted"> (<Since since={s.lastSeenAt} now={now} /> ago)</span>
+                </>
+              ) : <span class="muted">never</span>}
+            </td>
+            <td>{percentWords(props.percent.get(s.id) ?? null)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function ConditionTable(props: { view: InstallationData['view']; zone: string; now: number }) {
+  const problems = props.view.problems
+  if (!problems.length) return <p class="muted">No active errors.</p>
+  return (
+    <table class="plain">
+      <thead><tr><th>What</th><th>Server</th><th>Details</th><th>Since</th></tr></thead>
+      <tbody>
+        {problems.map((p) => (
+          <tr class={p.kind === 'server-unavailable' ? 'down' : 'error'}>
+            <td>{conditionWords(p)}</td>
+            <td>{p.serverName}</td>
+            <td class="muted">{detailWords(p.details)}</td>
+            <td><Time ms={p.since} zone={props.zone} now={props.now} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** The page body as HTML, for the live stream. */
+export function renderInstallationBody(props: BodyProps): Promise<string> {
+  return renderHtml(<InstallationBody {...props} />)
+}

@@ -1,0 +1,144 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts'
+import { eventually } from '../helpers/vigil.ts'
+import { eventsOf, historyFixture, type HistoryFixture } from './influx-fixture.ts'
+
+const test = suite('outbox drain to InfluxDB')
+const T0 = Date.parse('2026-01-05T08:00:00Z')
+let influxd: TestInfluxd
+const fixtures: HistoryFixture[] = []
+
+test.before(async () => {
+  influxd = await startInfluxd()
+})
+
+test.after(async () => {
+  for (const f of fixtures) await f.close()
+  await influxd.stop()
+})
+
+function fixture() {
+  const f = historyFixture(influxd, { now: T0 + 3600_000 })
+  fixtures.push(f)
+  return f
+}
+
+async function count(f: HistoryFixture, select: string, database = f.names.fleet): Promise<number> {
+  const result = await f.http.query({ text: select, params: {} }, database)
+  return Number(result.series?.[0]?.values[0]?.[1] ?? 0)
+}
+
+/** Ten condition changes and a status with figures, for one server. */
+function someEvents(slc: string, serverId: string) {
+  const e = eventsOf(slc, serverId)
+  const events = Array.from({ length: 5 }, (_, i) => [
+    e.raised(T0 + i * 1000, 'camera-unreachable', `Cam ${i}`),
+    e.cleared(T0 + i * 1000 + 500, 'camera-unreachable', `Cam ${i}`, T0 + i * 1000),
+  ]).flat()
+  events.push(e.status(T0 + 9000, 1, { drives: [{ name: 'D:', usedPercent: 50 }],
+    cameras: { online: 3, total: 4 } }))
+  return events
+}
+
+test('keeps events in the outbox while InfluxDB is down, retrying with growing pauses', async () => {
+  const f = fixture()
+  const { slc, serverIds } = f.site('Reseller D', 'SLC-D1', ['Recorder'])
+  f.apply(someEvents(slc, serverIds[0]!))
+  await influxd.kill()
+  f.drain.start()
+
+  const failures = await eventually(() => {
+    const lines = f.logs.filter((l) => l.event === 'influxWriteFailed')
+    assert.ok(lines.length >= 6, `${lines.length} failures so far`)
+    return lines
+  })
+  assert.ok(failures.every((l) => l.level === 'warn' && l.code === 'unreachable' && l.slc === slc))
+  const gaps = failures.slice(0, 6).map((l) => Date.parse(String(l.ts))).map((t, i, all) => t - (all[i - 1] ?? t))
+  assert.ok(gaps[5]! > gaps[1]!, `pauses grow: ${gaps.join(', ')} ms`)
+  assert.is(f.outbox.backlog(), 11, 'nothing left the outbox')
+
+  await influxd.start()
+  await eventually(() => assert.is(f.outbox.backlog(), 0), 5_000)
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10)
+  assert.ok(f.logs.some((l) => l.event === 'influxWriteRecovered' && l.level === 'info'))
+  await f.drain.stop()
+})
+
+test('writes a batch again after a lost answer without doubling a point', async () => {
+  const f = fixture()
+  const { slc, serverIds } = f.site('Reseller E', 'SLC-E1', ['Recorder'])
+  f.apply(someEvents(slc, serverIds[0]!))
+
+  // InfluxDB took the batch, then Vigil died before removing it from the outbox.
+  const settle = f.outbox.settle.bind(f.outbox)
+  f.outbox.settle = () => { throw Object.assign(new Error('crashed'), { code: 'SQLITE_IOERR' }) }
+  assert.is(await f.drain.drainOnce(), 'failed')
+  f.outbox.settle = settle
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'first write landed')
+
+  await f.drainAll()
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'second write overwrote it')
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"', f.names.reseller(
+    f.registry.resellerByName('Reseller E')!.id)), 10, 'same in the reseller database')
+  assert.is(await count(f, 'SELECT count("cameras_online") FROM "health"'), 1)
+})
+
+test('splits a refused batch so one bad point cannot hold back the rest', async () => {
+  const f = fixture()
+  const { slc, serverIds } = f.site('Reseller F', 'SLC-F1', ['Recorder'])
+  // Someone wrote drive fill as text into the fleet database: InfluxDB refuses Vigil's floats.
+  await f.provisioner.ensureDatabase(f.names.fleet)
+  const res = await fetch(`${influxd.url}/write?db=${f.names.fleet}&precision=ms`,
+    { method: 'POST', body: `drives,slc=X used_percent="full" ${T0}` })
+  assert.is(res.status, 204)
+  f.apply(someEvents(slc, serverIds[0]!))
+
+  await f.drainAll()
+  assert.is(f.outbox.backlog(), 0)
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'the good points went in')
+  const dead = f.outbox.deadLetters(10)
+  assert.is(dead.length, 1)
+  assert.is(dead[0]!.database, f.names.fleet)
+  assert.match(dead[0]!.line, /^drives,/)
+  assert.match(dead[0]!.error, /field type conflict/)
+  assert.is(f.metrics.value('vigil_influx_points_rejected_total'), 1)
+  const logged = f.logs.find((l) => l.event === 'influxPointRejected')!
+  assert.equal([logged.level, logged.slc, logged.serverId, logged.cause],
+    ['error', slc, serverIds[0], `${serverIds[0]}#1`])
+
+  // Once the operator removes the wrong series, the dead letter goes in under its old key.
+  await f.http.query({ text: 'DROP MEASUREMENT "drives"', params: {} }, f.names.fleet)
+  assert.is(f.outbox.requeueDeadLetters(), 1)
+  await f.drainAll()
+  assert.is(await count(f, 'SELECT count("used_percent") FROM "drives"'), 1)
+  assert.is(await count(f, 'SELECT count("cameras_online") FROM "health"'), 1, 'requeued, not doubled')
+  assert.equal(f.outbox.deadLetters(10), [])
+})
+
+test('dead-letters an unreadable outbox row and writes the rows around it', async () => {
+  const f = fixture()
+  const { slc, serverIds } = f.site('Reseller G', 'SLC-G1', ['Recorder'])
+  const e = eventsOf(slc, serverIds[0]!)
+  f.apply([e.raised(T0, 'drive-full', 'D:')])
+  f.db.prepare('INSERT INTO outbox (event, created_at) VALUES (?, ?)').run('{"type":', T0)
+  f.db.prepare('INSERT INTO outbox (event, created_at) VALUES (?, ?)').run('{"type":"surprise"}', T0)
+  f.apply([e.cleared(T0 + 1000, 'drive-full', 'D:', T0)])
+
+  await f.drainAll()
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 2)
+  assert.equal(f.outbox.deadLetters(10).map((d) => d.event).sort(), ['{"type":', '{"type":"surprise"}'])
+})
+
+test('creates a missing reseller database with its reader on first write', async () => {
+  const f = fixture()
+  const { slc, serverIds, resellerId } = f.site('Reseller H', 'SLC-H1', ['Recorder'])
+  f.apply(someEvents(slc, serverIds[0]!))
+  await f.drainAll()
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"', f.names.reseller(resellerId)), 10)
+  const users = await f.http.query({ text: 'SHOW USERS', params: {} })
+  assert.ok(users.series![0]!.values.some((v) => v[0] === f.names.reseller(resellerId) && v[1] === false),
+    'a reader that is not an admin')
+})
+
+test.run()

@@ -13,7 +13,8 @@ export const sessionCookie = 'vigil_session'
 const readOnlyMethods = new Set(['GET', 'HEAD'])
 
 export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/.exec(header ?? '')
+  // The scheme name is case-insensitive (RFC 9110, 11.1).
+  const match = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/i.exec(header ?? '')
   return match?.[1]
 }
 

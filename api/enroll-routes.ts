@@ -3,11 +3,14 @@
  * opt-in) and later withdrawal or renewed acceptance, authenticated with the
  * server's own MQTT credentials (HTTP Basic).
  */
-import { Hono } from 'hono'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { topicFor } from '../core/topics.ts'
 import type { ApiDeps, AppEnv } from './context.ts'
 import { readBody } from './input.ts'
+import { StoreError } from '../store/errors.ts'
+import { FailureLimit } from './failure-limit.ts'
 import { ApiError } from './problems.ts'
 
 const enrollBody = z.strictObject({
@@ -26,14 +29,26 @@ export function enrollRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>()
   const refused = deps.metrics.counter('vigil_enrollments_refused_total', 'Refused enrollments')
 
+  const failures = new FailureLimit(deps.now)
+
   app.post('/enroll', async (c) => {
+    const address = remoteAddress(c)
+    const wait = failures.retryAfterSeconds(address)
+    if (wait > 0) {
+      refused.inc({ reason: 'rate-limited' })
+      c.header('retry-after', String(wait))
+      throw new ApiError('too-many-requests', `too many failed enrollments; retry in ${wait} s`)
+    }
+
     const body = await readBody(c, enrollBody)
     let enrollment
     try {
-      enrollment = deps.registry.enroll({ ...body, heartbeatIntervalMs: deps.enrollment.heartbeatIntervalMs })
+      enrollment = await deps.registry.enrollAsync({ ...body,
+        heartbeatIntervalMs: deps.enrollment.heartbeatIntervalMs })
     } catch (error) {
-      refused.inc()
-      deps.logger.warn('enrollmentRefused', { slc: body.slc, error })
+      failures.recordFailure(address)
+      refused.inc({ reason: error instanceof StoreError ? error.code : 'internal' })
+      deps.logger.warn('enrollmentRefused', { slc: body.slc, address, error })
       throw error
     }
     deps.logger.info('serverEnrolled', { slc: body.slc, serverId: enrollment.serverId,
@@ -71,6 +86,15 @@ export function enrollRoutes(deps: ApiDeps) {
   })
 
   return app
+}
+
+function remoteAddress(c: Context<AppEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown'
+  } catch {
+    // app.request() in tests has no socket behind it.
+    return 'unknown'
+  }
 }
 
 function authenticateSite(deps: ApiDeps, header: string | undefined) {

@@ -16,6 +16,7 @@ export const problemStatus = {
   'slc-taken': 409,
   'name-taken': 409,
   'payload-too-large': 413,
+  'too-many-requests': 429,
   'internal': 500,
 } as const satisfies Record<string, ContentfulStatusCode>
 

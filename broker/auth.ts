@@ -76,10 +76,14 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     if (server.subscriptionExpiresAt === null || server.subscriptionExpiresAt <= now()) {
       return deny('auth.subscription-expired', 5, { slc: server.slc })
     }
-    // Will messages get the publish rules at connect time: a server may only
-    // leave a will on its own topics, and never a retained one.
-    if (info.will && (info.will.retain || !isOwnTelemetryTopic(server, info.will.topic))) {
-      return deny('auth.will-refused', 5, { topic: info.will.topic })
+    // Will messages get the publish rules at connect time, and stricter ones: a
+    // will is published when the link dies, so on the heartbeat topic it would
+    // report a sign of life at the moment of death. Only the server's own status
+    // topic may carry one, never retained.
+    const willTopic = info.will?.topic
+    if (willTopic !== undefined &&
+        (info.will!.retain || willTopic !== topicFor(server.slc, server.id, 'status'))) {
+      return deny('auth.will-refused', 5, { topic: willTopic })
     }
 
     identities.set(client, server)

@@ -80,7 +80,10 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, minVersion: 'TLSv1.2' },
     attach,
   )
-  tls.on('tlsClientError', (error) => logger.debug('tlsHandshakeFailed', { error }))
+  tls.on('tlsClientError', (error, socket) => {
+    deps.recordRefusal(new Refusal('tls.handshake-failed', { reason: (error as { code?: string }).code }),
+      { remote: socket.remoteAddress })
+  })
   await listen(tls, options.port, options.host)
 
   let plain: Server | undefined

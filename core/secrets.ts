@@ -3,7 +3,7 @@
  * randomness, so a plain SHA-256 is a sound way to store them (no dictionary
  * to attack); enrollment codes are short enough to type, so they get scrypt.
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 
 export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`
@@ -48,4 +48,16 @@ export function enrollmentCodeMatches(code: string, stored: string): boolean {
   if (scheme !== 'scrypt' || !saltHex || !keyHex) return false
   const key = scryptSync(normaliseEnrollmentCode(code), Buffer.from(saltHex, 'hex'), 32)
   return timingSafeEqual(key, Buffer.from(keyHex, 'hex'))
+}
+
+/** As enrollmentCodeMatches, on libuv's thread pool: the event loop keeps serving MQTT meanwhile. */
+export function enrollmentCodeMatchesAsync(code: string, stored: string): Promise<boolean> {
+  const [scheme, saltHex, keyHex] = stored.split('$')
+  if (scheme !== 'scrypt' || !saltHex || !keyHex) return Promise.resolve(false)
+  return new Promise((resolve, reject) => {
+    scrypt(normaliseEnrollmentCode(code), Buffer.from(saltHex, 'hex'), 32, (error, key) => {
+      if (error) reject(error)
+      else resolve(timingSafeEqual(key, Buffer.from(keyHex, 'hex')))
+    })
+  })
 }

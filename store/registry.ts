@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { slcPattern } from '../core/topics.ts'
 import {
   enrollmentCodeMatches,
+  enrollmentCodeMatchesAsync,
   hashEnrollmentCode,
   hashSecret,
   newEnrollmentCode,
@@ -41,6 +42,14 @@ export interface ServerRecord {
   heartbeatIntervalMs: number
   accepted: boolean
   subscriptionExpiresAt: number | null
+}
+
+export interface EnrollInput {
+  slc: string
+  enrollmentCode: string
+  serverName: string
+  acceptedBy: string
+  heartbeatIntervalMs: number
 }
 
 export interface Enrollment {
@@ -185,23 +194,31 @@ export class Registry {
    * Enrollment: the site proves it knows the installation's code, accepts the
    * service, and receives this server's own credentials and key.
    */
-  enroll(input: {
-    slc: string
-    enrollmentCode: string
-    serverName: string
-    acceptedBy: string
-    heartbeatIntervalMs: number
-  }): Enrollment {
-    const row = this.#db
-      .prepare('SELECT enrollment_code_hash AS hash FROM installations WHERE slc = ?')
-      .get(input.slc) as { hash: string } | undefined
+  enroll(input: EnrollInput): Enrollment {
+    const hash = this.#enrollmentHash(input.slc)
     // Same answer, and the same scrypt work, for an unknown SLC and a wrong
     // code: neither the reply nor its timing tells whether an SLC is registered.
-    const matches = enrollmentCodeMatches(input.enrollmentCode, row?.hash ?? decoyCodeHash())
-    if (!row || !matches) {
-      throw new StoreError('bad-enrollment-code', 'unknown SLC or wrong enrollment code')
-    }
+    const matches = enrollmentCodeMatches(input.enrollmentCode, hash ?? decoyCodeHash())
+    if (!hash || !matches) throw badEnrollmentCode()
+    return this.#issue(input)
+  }
 
+  /** enroll() for the HTTP API: the scrypt check runs off the event loop. */
+  async enrollAsync(input: EnrollInput): Promise<Enrollment> {
+    const hash = this.#enrollmentHash(input.slc)
+    const matches = await enrollmentCodeMatchesAsync(input.enrollmentCode, hash ?? decoyCodeHash())
+    if (!hash || !matches) throw badEnrollmentCode()
+    return this.#issue(input)
+  }
+
+  #enrollmentHash(slc: string): string | undefined {
+    const row = this.#db
+      .prepare('SELECT enrollment_code_hash AS hash FROM installations WHERE slc = ?')
+      .get(slc) as { hash: string } | undefined
+    return row?.hash
+  }
+
+  #issue(input: EnrollInput): Enrollment {
     const serverId = newId('s')
     const password = newSecret('vgs')
     const keyId = 'k1'
@@ -312,6 +329,10 @@ let decoyHash: string | undefined
 function decoyCodeHash(): string {
   decoyHash ??= hashEnrollmentCode(newEnrollmentCode())
   return decoyHash
+}
+
+function badEnrollmentCode() {
+  return new StoreError('bad-enrollment-code', 'unknown SLC or wrong enrollment code')
 }
 
 function checkName(value: string, what: string): string {

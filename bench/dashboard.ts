@@ -24,11 +24,12 @@ const installations = Number(process.argv[2] ?? 5_000)
 const now = Date.parse('2026-01-05T08:00:00Z')
 const runs = 15
 
-/** Writes the fleet straight into SQLite: registering 5,000 sites through scrypt would take minutes. */
+/** Writes the fleet straight into SQLite: registering it through scrypt would take minutes. */
 function seed(db: Db, resellerId: string) {
   const insert = {
     installation: db.prepare(`INSERT INTO installations (slc, reseller_id, customer_name,
-      enrollment_code_hash, subscription_expires_at, accepted, created_at) VALUES (?, ?, ?, 'x', ?, 1, ?)`),
+      enrollment_code_hash, subscription_expires_at, accepted, created_at)
+      VALUES (?, ?, ?, 'x', ?, 1, ?)`),
     server: db.prepare(`INSERT INTO servers (id, slc, name, secret_hash, heartbeat_interval_ms,
       enrolled_at) VALUES (?, ?, ?, 'x', 60000, ?)`),
     state: db.prepare(`INSERT INTO server_state (server_id, last_seen_at, unavailable_since)

@@ -3,7 +3,11 @@
  * customer: "2 cameras unreachable", "drive D: full", "unavailable for 2 h".
  * Durations are returned as a start time, so the page can keep them current.
  */
-import { conditionLabels, type ConditionDetails, type ConditionKind } from '../../core/conditions.ts'
+import {
+  conditionLabels,
+  type ConditionDetails,
+  type ConditionKind,
+} from '../../core/conditions.ts'
 import type { HistoryEvent, InstallationSummary, Problem } from '../../store/views.ts'
 import { durationWords } from './format.ts'
 
@@ -17,11 +21,10 @@ export const statusWords: Record<Status, string> = {
   idle: 'No servers',
 }
 
-/** A phrase, optionally followed by a live duration since `since`, then `after`. */
+/** A phrase, optionally followed by a duration counted from `since`, kept current. */
 export interface Phrase {
   text: string
   since?: number
-  after?: string
 }
 
 export function installationStatus(s: InstallationSummary): Status {
@@ -51,6 +54,10 @@ export function matchesSearch(s: { slc: string; customerName: string }, q: strin
   return s.customerName.toLowerCase().includes(needle) || s.slc.toLowerCase().includes(needle)
 }
 
+/** Kinds that problemPhrases words together; the rest get a phrase each. */
+const groupedAbove: ReadonlySet<ConditionKind> =
+  new Set(['server-unavailable', 'camera-unreachable', 'drive-full'])
+
 /** The overview's one-line account of an installation's problems. */
 export function problemPhrases(s: InstallationSummary): Phrase[] {
   const phrases: Phrase[] = []
@@ -73,7 +80,7 @@ export function problemPhrases(s: InstallationSummary): Phrase[] {
   }
 
   for (const [kind, problems] of byKind) {
-    if (kind === 'server-unavailable' || kind === 'camera-unreachable' || kind === 'drive-full') continue
+    if (groupedAbove.has(kind)) continue
     phrases.push({ text: problems.length === 1 ? conditionWords(problems[0]!)
       : `${conditionLabels[kind]} (${problems.length} times)` })
   }
@@ -89,8 +96,9 @@ function unavailablePhrase(down: Problem[], servers: number): Phrase {
 }
 
 /** One condition in words, with its subject where the kind has one. */
-export function conditionWords(c: { kind: ConditionKind; subject: string; details?: ConditionDetails }):
-  string {
+export function conditionWords(
+  c: { kind: ConditionKind; subject: string; details?: ConditionDetails },
+): string {
   const subject = c.subject.trim()
   switch (c.kind) {
     case 'camera-unreachable':
@@ -124,22 +132,22 @@ export function detailWords(details: ConditionDetails | null | undefined): strin
 }
 
 /** A history event as one line; `serverName` resolves the event's server id. */
-export function eventPhrase(e: HistoryEvent, serverName: string): Phrase {
+export function eventWords(e: HistoryEvent, serverName: string): string {
   const condition = e.kind ? { kind: e.kind as ConditionKind, subject: e.subject ?? '',
     details: e.details ?? {} } : undefined
   switch (e.type) {
     case 'serverUnavailable':
-      return { text: `${serverName} became unavailable (three heartbeats missed)` }
+      return `${serverName} became unavailable (three heartbeats missed)`
     case 'serverAvailable': {
       const outage = e.durationMs === null ? 'an outage' : durationWords(e.durationMs)
-      return { text: `${serverName} available again after ${outage}` }
+      return `${serverName} available again after ${outage}`
     }
     case 'conditionRaised':
-      return { text: `${serverName}: ${condition ? conditionWords(condition) : 'error raised'}` }
+      return `${serverName}: ${condition ? conditionWords(condition) : 'error raised'}`
     case 'conditionCleared':
-      return { text: `${serverName}: resolved: ${condition ? conditionWords(condition) : 'error'}` }
+      return `${serverName}: resolved: ${condition ? conditionWords(condition) : 'error'}`
     default:
-      return { text: `${serverName}: ${e.type}` }
+      return `${serverName}: ${e.type}`
   }
 }
 

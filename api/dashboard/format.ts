@@ -22,7 +22,9 @@ export function durationWords(ms: number): string {
   const hours = parts.hours
   const minutes = Math.floor(parts.minutes)
 
-  if (days > 0) return joinWords(`${days} ${days === 1 ? 'day' : 'days'}`, hours ? `${hours} h` : '')
+  if (days > 0) {
+    return joinWords(`${days} ${days === 1 ? 'day' : 'days'}`, hours ? `${hours} h` : '')
+  }
   if (hours > 0) return joinWords(`${hours} h`, minutes ? `${minutes} min` : '')
   return minutes > 0 ? `${minutes} min` : 'under a minute'
 }

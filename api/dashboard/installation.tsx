@@ -6,7 +6,7 @@
 import type { Reseller } from '../../store/registry.ts'
 import type { ServerView } from '../../store/views.ts'
 import type { InstallationData } from './data.ts'
-import { conditionWords, detailWords, eventPhrase, installationStatus } from './describe.ts'
+import { conditionWords, detailWords, eventWords, installationStatus } from './describe.ts'
 import { percentWords } from './format.ts'
 import { Badge, Layout, renderHtml, Since, Time } from './layout.tsx'
 import { siteNotes } from './overview.tsx'
@@ -30,13 +30,8 @@ export function InstallationPage(props: BodyProps & { reseller: Reseller }) {
 }
 
 export function InstallationBody(props: BodyProps) {
-  const { view, availability, outages, events, range } = props.data
-  const { zone, now } = props
-  const names = new Map(view.serverDetails.map((s) => [s.id, s.name]))
-  const percent = new Map(availability.servers.map((s) => [s.serverId, s.percent]))
-  const notes = siteNotes(view, now)
-  const days = Math.round((range.to - range.from) / (24 * 3600_000))
-
+  const { view } = props.data
+  const notes = siteNotes(view, props.now)
   return (
     <div id="installation" data-refresh>
       <header class="site-head">
@@ -46,43 +41,69 @@ export function InstallationBody(props: BodyProps) {
       </header>
       {notes ? <p class="alert">{notes}: its servers' messages are refused until that changes.</p>
         : null}
-
-      <section class="card">
-        <h2>Recording servers</h2>
-        <ServerTable servers={view.serverDetails} percent={percent} zone={zone} now={now} />
-        <p class={view.unavailableServers ? 'note strong' : 'note'}>
-          A server is shown as unavailable after three missed heartbeats in a row. That can also
-          mean the internet link at the site is broken while the server itself still records.
-        </p>
-      </section>
-
+      <ServersCard {...props} />
       <section class="card">
         <h2>Active errors</h2>
-        <ConditionTable view={view} zone={zone} now={now} />
+        <ConditionTable view={view} zone={props.zone} now={props.now} />
       </section>
-
-      <section class="card">
-        <h2>Outages, last {days} days</h2>
-        <OutageTimeline servers={view.serverDetails} outages={outages} range={range} zone={zone}
-          now={now} />
-        <OutageList outages={outages} names={names} zone={zone} now={now} />
-      </section>
-
-      <section class="card">
-        <h2>Recent events</h2>
-        {events.length ? (
-          <ol class="events">
-            {events.map((e) => (
-              <li class={e.type}>
-                <Time ms={e.at} zone={zone} now={now} />
-                <span>{eventPhrase(e, names.get(e.serverId) ?? e.serverId).text}</span>
-              </li>
-            ))}
-          </ol>
-        ) : <p class="muted">Nothing has happened here yet.</p>}
-      </section>
+      <OutagesCard {...props} />
+      <EventsCard {...props} />
     </div>
   )
+}
+
+function ServersCard(props: BodyProps) {
+  const { view, availability } = props.data
+  const percent = new Map(availability.servers.map((s) => [s.serverId, s.percent]))
+  return (
+    <section class="card">
+      <h2>Recording servers</h2>
+      <ServerTable servers={view.serverDetails} percent={percent} zone={props.zone}
+        now={props.now} />
+      <p class={view.unavailableServers ? 'note strong' : 'note'}>
+        A server is shown as unavailable after three missed heartbeats in a row. That can also
+        mean the internet link at the site is broken while the server itself still records.
+      </p>
+    </section>
+  )
+}
+
+function OutagesCard(props: BodyProps) {
+  const { view, outages, range } = props.data
+  const days = Math.round((range.to - range.from) / (24 * 3600_000))
+  return (
+    <section class="card">
+      <h2>Outages, last {days} days</h2>
+      <OutageTimeline servers={view.serverDetails} outages={outages} range={range}
+        zone={props.zone} now={props.now} />
+      <OutageList outages={outages} names={serverNames(props.data)} zone={props.zone}
+        now={props.now} />
+    </section>
+  )
+}
+
+function EventsCard(props: BodyProps) {
+  const { events } = props.data
+  const names = serverNames(props.data)
+  return (
+    <section class="card">
+      <h2>Recent events</h2>
+      {events.length ? (
+        <ol class="events">
+          {events.map((e) => (
+            <li class={e.type}>
+              <Time ms={e.at} zone={props.zone} now={props.now} />
+              <span>{eventWords(e, names.get(e.serverId) ?? e.serverId)}</span>
+            </li>
+          ))}
+        </ol>
+      ) : <p class="muted">Nothing has happened here yet.</p>}
+    </section>
+  )
+}
+
+function serverNames(data: InstallationData) {
+  return new Map(data.view.serverDetails.map((s) => [s.id, s.name]))
 }
 
 function ServerTable(props: { servers: ServerView[]; percent: Map<string, number | null>;

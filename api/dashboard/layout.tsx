@@ -94,7 +94,6 @@ export function Phrases(props: { phrases: Phrase[]; now: number }): Child {
       {i > 0 ? '; ' : ''}
       {p.text}
       {p.since !== undefined ? <Since since={p.since} now={props.now} /> : null}
-      {p.after ?? ''}
     </>
   ))
 }

@@ -57,7 +57,7 @@ function CountTiles(props: { counts: Counts }) {
   const { all, healthy, inError } = props.counts
   return (
     <section id="counts" class="counts" aria-label="Counts" data-refresh>
-      <div class="count error">
+      <div class={inError ? 'count error' : 'count error none'}>
         <span class="n" data-count="inError">{formatCount(inError)}</span> in error
       </div>
       <div class="count ok">
@@ -132,6 +132,6 @@ function emptyText(all: boolean, q: string) {
 }
 
 /** One row as HTML, for the live stream. */
-export async function renderRow(s: InstallationSummary, zone: string, now: number): Promise<string> {
+export function renderRow(s: InstallationSummary, zone: string, now: number): Promise<string> {
   return renderHtml(<Row s={s} zone={zone} now={now} />)
 }

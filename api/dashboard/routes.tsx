@@ -30,16 +30,18 @@ const maxSearchLength = 200
 
 export function dashboardRoutes(deps: ApiDeps, options: DashboardOptions = dashboardDefaults) {
   const app = new Hono<AppEnv>()
-  const failures = deps.metrics.counter('vigil_api_auth_failures_total', 'Refused API tokens')
-  const session = requireSession(deps, (c, ended) => signInPage(c, 401, ended
-    ? 'Your session has ended. Please sign in again.' : undefined))
-  const compressed = compress()
-
   app.get('/assets/:file', serveAsset)
+  addSignIn(app, deps, options)
+  addPages(app, deps, options)
+  return app
+}
+
+function addSignIn(app: Hono<AppEnv>, deps: ApiDeps, options: DashboardOptions) {
+  const failures = deps.metrics.counter('vigil_api_auth_failures_total', 'Refused API tokens')
 
   app.get('/sign-in', (c) => {
     if (sessionReseller(deps, c)) return c.redirect('/', 303)
-    return signInPage(c, 200)
+    return signInPage(deps, c, 200)
   })
 
   app.post('/sign-in', requireSameOrigin, async (c) => {
@@ -48,8 +50,9 @@ export function dashboardRoutes(deps: ApiDeps, options: DashboardOptions = dashb
     const reseller = resellerForToken(deps, form.token)
     if (!reseller) {
       failures.inc({ kind: 'dashboard' })
-      deps.logger.info('apiTokenRefused', { path: c.req.path, kind: 'dashboard', given: !!form.token })
-      return signInPage(c, 401, 'That token was not accepted. Check it and try again.', next)
+      deps.logger.info('apiTokenRefused',
+        { path: c.req.path, kind: 'dashboard', given: !!form.token })
+      return signInPage(deps, c, 401, 'That token was not accepted. Check it and try again.', next)
     }
 
     const zone = viewerZoneOf(typeof form.tz === 'string' ? form.tz : undefined)
@@ -62,6 +65,12 @@ export function dashboardRoutes(deps: ApiDeps, options: DashboardOptions = dashb
     endSession(c)
     return c.redirect('/sign-in', 303)
   })
+}
+
+function addPages(app: Hono<AppEnv>, deps: ApiDeps, options: DashboardOptions) {
+  const session = requireSession(deps, (c, ended) => signInPage(deps, c, 401,
+    ended ? 'Your session has ended. Please sign in again.' : undefined))
+  const compressed = compress()
 
   app.get('/', session, compressed, async (c) => {
     const all = c.req.query('all') === '1'
@@ -85,16 +94,16 @@ export function dashboardRoutes(deps: ApiDeps, options: DashboardOptions = dashb
     return page(c, 200, <InstallationPage reseller={c.var.reseller} data={data} zone={zone}
       now={now} />)
   })
+}
 
-  function signInPage(c: Context<AppEnv>, status: 200 | 401, message?: string, next?: string) {
-    const url = new URL(c.req.url)
-    const back = next ?? safeNext(url.pathname === '/sign-in' ? url.searchParams.get('next')
-      : url.pathname + url.search)
-    return page(c, status, <SignInPage zone={viewerZone(c)} now={deps.now()} next={back}
-      message={message} />)
-  }
-
-  return app
+/** The sign-in form; after sign-in, back to the page that was refused (a local path only). */
+function signInPage(deps: ApiDeps, c: Context<AppEnv>, status: 200 | 401, message?: string,
+  next?: string) {
+  const url = new URL(c.req.url)
+  const back = next ?? safeNext(url.pathname === '/sign-in' ? url.searchParams.get('next')
+    : url.pathname + url.search)
+  return page(c, status, <SignInPage zone={viewerZone(c)} now={deps.now()} next={back}
+    message={message} />)
 }
 
 /** Pages are never cached: they show live state and belong to one reseller. */

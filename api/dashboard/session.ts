@@ -83,7 +83,9 @@ export const requireSameOrigin: MiddlewareHandler = async function requireSameOr
   const sameOrigin = site !== undefined
     ? site === 'same-origin'
     : origin !== undefined && hostOf(origin) === c.req.header('host')
-  if (!sameOrigin) throw new ApiError('forbidden', 'this form must be sent from a page of this Vigil')
+  if (!sameOrigin) {
+    throw new ApiError('forbidden', 'this form must be sent from a page of this Vigil')
+  }
   await next()
 }
 

@@ -36,15 +36,18 @@ export function OutageTimeline(props: TimelineProps) {
         {props.servers.map((server) => (
           <li>
             <span class="tl-name">{server.name}</span>
-            <ServerBar server={server} outages={props.outages.filter((o) => o.serverId === server.id)}
-              span={span} x={x} now={props.now} />
+            <ServerBar server={server} span={span} x={x} now={props.now}
+              outages={props.outages.filter((o) => o.serverId === server.id)} />
           </li>
         ))}
+        <li class="tl-axis">
+          <span></span>
+          <span class="tl-ends">
+            <Time ms={span.from} zone={props.zone} now={props.now} />
+            <span>now</span>
+          </span>
+        </li>
       </ul>
-      <div class="tl-axis">
-        <Time ms={span.from} zone={props.zone} now={props.now} />
-        <span>now</span>
-      </div>
     </div>
   )
 }
@@ -56,7 +59,8 @@ function ServerBar(props: { server: TimelineServer; outages: Outage[]; span: Tim
   const label = `${server.name}: ${props.outages.length} outage(s) shown`
   return (
     <svg viewBox={`0 0 ${width} 16`} preserveAspectRatio="none" role="img" aria-label={label}>
-      {start > span.from ? <rect class="t-none" x="0" y="0" width={fixed(x(start))} height="16" /> : null}
+      {start > span.from
+        ? <rect class="t-none" x="0" y="0" width={fixed(x(start))} height="16" /> : null}
       <rect class="t-up" x={fixed(x(start))} y="0" width={fixed(width - x(start))} height="16" />
       {props.outages.map((o) => {
         const from = x(Math.max(o.startedAt, span.from))

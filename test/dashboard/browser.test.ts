@@ -166,17 +166,20 @@ test('the show-all switch and the search narrow the list, also for live rows', a
   await p.page.waitForURL((url) => url.searchParams.get('all') === '1')
   assert.is(await p.page.locator('#installations tbody tr').count(), 3)
   const names = await p.page.locator('#installations .customer').allInnerTexts()
-  assert.equal(names, ['Harbour Storage', 'Dune Bakery', 'Quay Logistics'], 'worst first, then by name')
+  assert.equal(names, ['Harbour Storage', 'Dune Bakery', 'Quay Logistics'],
+    'worst first, then by name')
 
   await waitForLiveLink(p.page)
   await p.page.fill('#q', 'quay')
-  await p.page.waitForFunction(() => document.querySelectorAll('#installations tbody tr').length === 1)
+  await p.page.waitForFunction(() =>
+    document.querySelectorAll('#installations tbody tr').length === 1)
   assert.is(await p.page.textContent('#installations .customer'), 'Quay Logistics')
   assert.is(new URL(p.page.url()).searchParams.get('q'), 'quay')
 
   // A change to an installation the search excludes must not slip into the list.
   await duneAgent.setConditions([{ kind: 'drive-full', subject: 'E:' }])
-  await p.page.waitForFunction(() => document.querySelector('[data-count="inError"]')?.textContent === '2')
+  await p.page.waitForFunction(() =>
+    document.querySelector('[data-count="inError"]')?.textContent === '2')
   assert.is(await p.page.locator('#installations tbody tr').count(), 1)
   await screenshot(p.page, 'switch-and-search')
 })
@@ -213,7 +216,8 @@ test('a customer name full of HTML renders as text, on the page and live', async
   await p.page.goto(`/installations/${site.slc}`)
   assert.is(await p.page.textContent('h1'), name)
   assert.is(await p.page.locator('main img, main b').count(), 0)
-  assert.is(await p.page.evaluate(() => (window as { vigilHacked?: number }).vigilHacked), undefined)
+  const hacked = await p.page.evaluate(() => (window as { vigilHacked?: number }).vigilHacked)
+  assert.is(hacked, undefined, 'no script from the name ran')
   await screenshot(p.page, 'html-laden-name')
 })
 
@@ -261,7 +265,8 @@ test('notes a dropped live link, reconnects and catches up', async () => {
 })
 
 test('reads on a phone without sideways scrolling', async () => {
-  const site = await t.site({ reseller: 'Phone Security', customer: 'Harbour Storage & Cold Chain Ltd' })
+  const site = await t.site({ reseller: 'Phone Security',
+    customer: 'Harbour Storage & Cold Chain Ltd' })
   const agent = await site.agent(await site.enroll())
   await agent.setConditions([
     { kind: 'camera-unreachable', subject: 'Loading bay' },

@@ -62,7 +62,7 @@ test('keeps no more than its limit of entries, and knows what it dropped', () =>
   assert.equal(changes.since(start + 20), ['C', 'D', 'E'])
 })
 
-test('the feed merges changes while a send is under way, and never sends twice at once', async () => {
+test('the feed merges changes during a send and never sends twice at once', async () => {
   const sends: string[][] = []
   let sending = 0
   let overlap = false

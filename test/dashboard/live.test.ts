@@ -86,7 +86,7 @@ async function inErrorFor(site: TestSite) {
   return body.items.some((i) => i.slc === site.slc)
 }
 
-test('streams changes to the reseller\'s own installations and nothing of anybody else\'s', async () => {
+test('streams changes to the reseller\'s own installations, nothing of others\'', async () => {
   const own = await siteWithAgent('Stream Security', 'Harbour Storage')
   const other = await siteWithAgent('Rival Security', 'Secret Customer')
   const stream = await openStream('/live', own.site.token)
@@ -162,7 +162,8 @@ test('sends an installation page its body on connect and whenever the site speak
 test('ends its streams when Vigil stops, instead of holding the shutdown open', async () => {
   const own = await startTestVigil()
   const site = await own.site({ reseller: 'Shutdown Security' })
-  const res = await fetch(`${own.vigil.httpUrl}/live`, { headers: { authorization: `Bearer ${site.token}` } })
+  const res = await fetch(`${own.vigil.httpUrl}/live`,
+    { headers: { authorization: `Bearer ${site.token}` } })
   const reader = res.body!.getReader()
   await reader.read()
   assert.match(own.vigil.metrics.render(), /vigil_dashboard_live_streams 1/)

@@ -37,8 +37,9 @@ function post(path: string, form: Record<string, string>, headers: Record<string
 
 const session = (token: string) => ({ cookie: `vigil_session=${token}` })
 
-test('signs in with a good token into an HttpOnly, SameSite cookie and signs out again', async () => {
-  const res = await post('/sign-in', { token: own.token, next: '/installations/x', tz: 'Europe/Oslo' })
+test('signs in with a token into an HttpOnly, SameSite cookie and signs out again', async () => {
+  const res = await post('/sign-in',
+    { token: own.token, next: '/installations/x', tz: 'Europe/Oslo' })
   assert.is(res.status, 303)
   assert.is(res.headers.get('location'), '/installations/x')
   const cookies = res.headers.getSetCookie()
@@ -60,7 +61,8 @@ test('refuses a wrong token and never sends the browser elsewhere after sign-in'
   assert.match(await wrong.text(), /That token was not accepted/)
   assert.is(wrong.headers.getSetCookie().length, 0)
 
-  for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:x']) {
+  const elsewhere = ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:x']
+  for (const next of elsewhere) {
     const res = await post('/sign-in', { token: own.token, next })
     assert.is(res.headers.get('location'), '/', `next=${next}`)
   }
@@ -106,7 +108,7 @@ test('refuses every page and the live stream without a valid token', async () =>
   }
 })
 
-test('answers 404 for another reseller\'s installation, as for one that does not exist', async () => {
+test('answers 404 for another reseller\'s installation, as for a missing one', async () => {
   for (const slc of [foreign.slc, 'SLC-does-not-exist']) {
     const page = await get(`/installations/${slc}`, session(own.token))
     assert.is(page.status, 404)

@@ -68,15 +68,19 @@ test('says what is wrong in plain words', () => {
     ['unavailable for ', '2 cameras unreachable', 'drive D: full'])
   assert.is(phrases[0]!.since, at - 2 * hour, 'the duration counts from the last sign of life')
 
-  assert.is(conditionWords({ kind: 'camera-unreachable', subject: 'Gate' }), 'camera Gate unreachable')
-  assert.is(conditionWords({ kind: 'archive-delete-failed', subject: '' }), 'could not delete an archive')
+  assert.is(conditionWords({ kind: 'camera-unreachable', subject: 'Gate' }),
+    'camera Gate unreachable')
+  assert.is(conditionWords({ kind: 'archive-delete-failed', subject: '' }),
+    'could not delete an archive')
   assert.is(conditionWords({ kind: 'license-shortage', subject: '',
     details: { used: 12, available: 10 } }), '12 cameras, only 10 licenses')
 })
 
 test('names which servers of a larger site are unavailable', () => {
-  const down = (name: string) => ({ kind: 'server-unavailable' as const, serverName: name, subject: name })
-  assert.is(problemPhrases(summary([down('East')], { servers: 3 }))[0]!.text, 'East unavailable for ')
+  const down = (name: string) =>
+    ({ kind: 'server-unavailable' as const, serverName: name, subject: name })
+  assert.is(problemPhrases(summary([down('East')], { servers: 3 }))[0]!.text,
+    'East unavailable for ')
   assert.is(problemPhrases(summary([down('East'), down('West')], { servers: 3 }))[0]!.text,
     '2 of 3 servers unavailable for ')
   assert.is(problemPhrases(summary([down('East'), down('West')], { servers: 2 }))[0]!.text,
@@ -92,7 +96,8 @@ test('sorts the worst first: silent sites, then the most problems, then the olde
   const idle = summary([], { customerName: 'Aaa', servers: 0 })
   const sorted = [idle, healthy, newOne, oldOne, many, silent].sort((a, b) =>
     sortKey(a) < sortKey(b) ? -1 : 1)
-  assert.equal(sorted.map((s) => s.customerName), ['Zed', 'Many', 'Old', 'Alpha', 'Aardvark', 'Aaa'])
+  assert.equal(sorted.map((s) => s.customerName),
+    ['Zed', 'Many', 'Old', 'Alpha', 'Aardvark', 'Aaa'])
 })
 
 test.run()

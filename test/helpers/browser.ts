@@ -10,8 +10,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 export const screenshotDir = join('test-output', 'screenshots')
 
-const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync']
+const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu',
+  '--disable-background-networking', '--disable-component-update', '--no-first-run',
+  '--disable-sync']
 
 export interface TestBrowserPage {
   context: BrowserContext
@@ -57,7 +58,10 @@ export async function openPage(
 export async function signIn(page: Page, token: string): Promise<void> {
   await page.goto('/sign-in')
   await page.fill('#token', token)
-  await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.click('button[type=submit]')])
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/'),
+    page.click('button[type=submit]'),
+  ])
 }
 
 /** Waits until the page's live stream has said hello. */

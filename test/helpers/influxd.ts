@@ -5,7 +5,7 @@
  * same directory and ports, as the outage tests need.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,6 +38,7 @@ export interface InfluxdOptions {
 }
 
 const startTimeoutMs = 15_000
+const setpriv = '/usr/bin/setpriv'
 
 export async function startInfluxd(options: InfluxdOptions = {}): Promise<TestInfluxd> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-influxd-'))
@@ -53,9 +54,12 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<TestIn
 
   async function start() {
     output = ''
-    child = spawn(options.binary ?? '/usr/bin/influxd', ['-config', configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const binary = options.binary ?? '/usr/bin/influxd'
+    // influxd dies with the test process even when that is killed: no orphan keeps its port.
+    const [command, args] = existsSync(setpriv)
+      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', binary, '-config', configFile]]
+      : [binary, ['-config', configFile]]
+    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000) }
     child.stdout!.on('data', keep)
     child.stderr!.on('data', keep)

@@ -76,7 +76,9 @@ function searchAsYouType(page) {
     clearTimeout(timer)
     timer = setTimeout(() => {
       const url = new URL(input.form.action)
-      for (const [name, value] of new FormData(input.form)) if (value) url.searchParams.set(name, value)
+      for (const [name, value] of new FormData(input.form)) {
+        if (value) url.searchParams.set(name, value)
+      }
       history.replaceState(null, '', url)
       void page.refresh()
     }, 250)
@@ -104,7 +106,13 @@ class Page {
   /** Fetches this page again and swaps in its parts; a refused page is reloaded whole. */
   async refresh() {
     const mine = ++this.#refreshes
-    const response = await fetch(location.href, { headers: { accept: 'text/html' } })
+    let response
+    try {
+      response = await fetch(location.href, { headers: { accept: 'text/html' } })
+    } catch {
+      // Offline: the live note says so, and the reconnect brings the page up to date.
+      return
+    }
     if (!response.ok) return location.reload()
     const fresh = new DOMParser().parseFromString(await response.text(), 'text/html')
     // Only the latest answer counts when refreshes overlap (typing fast, a resync).
@@ -143,6 +151,8 @@ class Page {
     for (const el of document.querySelectorAll('[data-count]')) {
       el.textContent = counts[el.dataset.count].toLocaleString('en-GB')
     }
+    // Red is for something to do; a zero in error is not.
+    document.querySelector('.count.error')?.classList.toggle('none', counts.inError === 0)
     document.title = counts.inError ? `${counts.inError} in error · Vigil` : 'All healthy · Vigil'
   }
 
@@ -210,7 +220,7 @@ class LiveLink {
     clearTimeout(this.#watchdog)
     this.#source.close()
     // A refused stream may mean the session ended: a refresh shows the sign-in page then.
-    void this.#page.refresh().catch(() => undefined)
+    void this.#page.refresh()
     setTimeout(() => this.connect(), this.#retryMs)
     this.#retryMs = Math.min(this.#retryMs * 2, maxRetryMs)
   }

@@ -6,11 +6,12 @@
 import { Hono, type Context } from 'hono'
 import { compress } from 'hono/compress'
 import type { JSX } from 'hono/jsx/jsx-runtime'
-import { renderHtml } from './layout.tsx'
 import type { ApiDeps, AppEnv } from '../context.ts'
 import { serveAsset } from './assets.ts'
 import { loadInstallation, loadOverview } from './data.ts'
+import { viewerZoneOf } from './format.ts'
 import { InstallationPage } from './installation.tsx'
+import { renderHtml } from './layout.tsx'
 import { dashboardDefaults, type DashboardOptions } from './options.ts'
 import { OverviewPage } from './overview.tsx'
 import {
@@ -24,7 +25,6 @@ import {
   viewerZone,
 } from './session.ts'
 import { NotFoundPage, SignInPage } from './sign-in.tsx'
-import { viewerZoneOf } from './format.ts'
 
 const maxSearchLength = 200
 

@@ -20,8 +20,10 @@ import type { DeadLetter, Outbox, OutboxRow } from './outbox.ts'
 import type { InfluxNames } from './provision.ts'
 
 export interface DrainOptions {
-  /** Outbox rows per batch. */
+  /** Outbox rows read per batch... */
   batchRows: number
+  /** ...of which only as many as fit in this many lines are written (an uptime row has many). */
+  batchLines: number
   retryMinMs: number
   retryMaxMs: number
   /** Look at the outbox this often even when nobody says it grew. */
@@ -30,6 +32,7 @@ export interface DrainOptions {
 
 export const defaultDrainOptions: DrainOptions = {
   batchRows: 1000,
+  batchLines: 5000,
   retryMinMs: 250,
   retryMaxMs: 30_000,
   idleMs: 1_000,
@@ -96,14 +99,17 @@ export class OutboxDrain {
 
   /** One batch; exported for tests and the CLI. */
   async drainOnce(): Promise<Cycle> {
-    const rows = this.#deps.outbox.take(this.#options.batchRows)
-    if (rows.length === 0) {
+    const taken = this.#deps.outbox.take(this.#options.batchRows)
+    if (taken.length === 0) {
       this.#counters.backlog.set(0)
       return 'empty'
     }
 
+    let rows = taken
     try {
-      const { groups, dead } = this.#encode(rows)
+      const encoded = this.#encode(taken)
+      const { groups, dead } = encoded
+      rows = encoded.rows
       for (const [database, lines] of groups) dead.push(...await this.#write(database, lines))
       this.#deps.outbox.settle(rows, dead)
       this.#succeeded(groups, dead)
@@ -123,14 +129,20 @@ export class OutboxDrain {
     }
   }
 
-  /** Lines per database: the fleet's gets all, each reseller's gets his own. */
-  #encode(rows: OutboxRow[]) {
+  /**
+   * Lines per database: the fleet's gets all, each reseller's gets his own.
+   * Stops after the row that reaches `batchLines`; the rows encoded are returned.
+   */
+  #encode(taken: OutboxRow[]) {
     const lookup = this.#deps.directory.batchLookup()
     const fleet = this.#deps.names.fleet
     const groups = new Map<string, Line[]>([[fleet, []]])
     const dead: DeadLetter[] = []
+    const rows: OutboxRow[] = []
 
-    for (const row of rows) {
+    for (const row of taken) {
+      if (groups.get(fleet)!.length >= this.#options.batchLines) break
+      rows.push(row)
       try {
         const record = JSON.parse(row.event) as HistoryRecord
         for (const { resellerId, line } of encodeRecord(row.id, record, lookup)) {
@@ -142,7 +154,7 @@ export class OutboxDrain {
         dead.push(this.#deadLetter({ row, line: '' }, fleet, error))
       }
     }
-    return { groups, dead }
+    return { groups, dead, rows }
   }
 
   #group(groups: Map<string, Line[]>, database: string): Line[] {

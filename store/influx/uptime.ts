@@ -23,11 +23,14 @@ export interface UptimeOptions {
   minuteMs: number
   /** How far back a late outage may still rewrite minutes; older ones are final. */
   horizonMs: number
+  /** Minutes per record: a big fleet's minute becomes several outbox rows. */
+  recordMinutes: number
 }
 
 export const defaultUptimeOptions: UptimeOptions = {
   minuteMs: 60_000,
   horizonMs: 24 * 3600_000,
+  recordMinutes: 1000,
 }
 
 interface Track {
@@ -104,7 +107,7 @@ export class UptimeTicker {
 
     const oldest = this.#tickedUntil - horizonMs
     for (const track of this.#tracks.values()) track.past = track.past.filter(([, end]) => end > oldest)
-    if (minutes.length) this.#sink({ type: 'uptimeMinutes', minutes })
+    this.#emit(minutes)
   }
 
   /** Minutes already written from `from` on, again, with what is known now. */
@@ -116,7 +119,13 @@ export class UptimeTicker {
     for (let at = first; at < this.#tickedUntil; at += minuteMs) {
       minutes.push({ at, serverId, slc: track.slc, up: this.#up(track, at) })
     }
-    if (minutes.length) this.#sink({ type: 'uptimeMinutes', minutes })
+    this.#emit(minutes)
+  }
+
+  #emit(minutes: UptimeMinutes['minutes']) {
+    for (let i = 0; i < minutes.length; i += this.#options.recordMinutes) {
+      this.#sink({ type: 'uptimeMinutes', minutes: minutes.slice(i, i + this.#options.recordMinutes) })
+    }
   }
 
   /** Share of the minute starting at `at` outside every outage of the track. */

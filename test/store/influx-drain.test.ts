@@ -116,6 +116,22 @@ test('splits a refused batch so one bad point cannot hold back the rest', async 
   assert.equal(f.outbox.deadLetters(10), [])
 })
 
+test('writes a backlog of many lines in bounded batches, whole rows at a time', async () => {
+  const f = historyFixture(influxd, { now: T0 + 3600_000, drain: { batchLines: 4 } })
+  fixtures.push(f)
+  const { slc, serverIds } = f.site('Reseller K', 'SLC-K1', ['Recorder'])
+  f.apply(someEvents(slc, serverIds[0]!))
+  const status = eventsOf(slc, serverIds[0]!).status(T0 + 20_000, 2,
+    { drives: Array.from({ length: 6 }, (_, i) => ({ name: `Drive ${i}`, usedPercent: i })) })
+  f.apply([status])
+
+  let cycles = 0
+  while ((await f.drain.drainOnce()) === 'written') cycles++
+  assert.is(cycles, 4, 'at most four lines per batch unless one row has more; that row goes alone')
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10)
+  assert.is(await count(f, 'SELECT count("used_percent") FROM "drives"'), 7)
+})
+
 test('dead-letters an unreadable outbox row and writes the rows around it', async () => {
   const f = fixture()
   const { slc, serverIds } = f.site('Reseller G', 'SLC-G1', ['Recorder'])

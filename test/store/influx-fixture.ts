@@ -12,7 +12,7 @@ import { Metrics } from '../../core/metrics.ts'
 import { openDb, type Db } from '../../store/db.ts'
 import { EmbeddedHistory } from '../../store/history.ts'
 import { ServerDirectory } from '../../store/influx/directory.ts'
-import { OutboxDrain } from '../../store/influx/drain.ts'
+import { OutboxDrain, type DrainOptions } from '../../store/influx/drain.ts'
 import { InfluxHistory } from '../../store/influx/history.ts'
 import { InfluxHttp } from '../../store/influx/http.ts'
 import { Outbox } from '../../store/influx/outbox.ts'
@@ -27,6 +27,7 @@ export interface FixtureOptions {
   bindParams?: boolean
   /** Starting time of the fixture's clock, in ms. */
   now?: number
+  drain?: Partial<DrainOptions>
 }
 
 export function historyFixture(influxd: TestInfluxd, options: FixtureOptions = {}) {
@@ -46,7 +47,8 @@ export function historyFixture(influxd: TestInfluxd, options: FixtureOptions = {
   const directory = new ServerDirectory(db)
   const outbox = new Outbox(db, now)
   const drain = new OutboxDrain({ outbox, http, directory, names, logger, metrics,
-    ensureDatabase: (database) => provisioner.ensureDatabase(database) }, { retryMinMs: 20, retryMaxMs: 200 })
+    ensureDatabase: (database) => provisioner.ensureDatabase(database) },
+  { retryMinMs: 20, retryMaxMs: 200, ...options.drain })
 
   return {
     db, clock, registry, state, logs, metrics, http, names, provisioner, outbox, drain,

@@ -106,7 +106,8 @@ export async function startVigil(
       pipeline.forget(serverId)
       influx?.forget(serverId)
     },
-    health: () => ({ broker: !broker.closed, pipeline: !subscriptions.closed, store: db.open }),
+    health: () => ({ broker: !broker.closed, pipeline: !subscriptions.closed,
+      store: db.open && writer.healthy }),
     enrollment: { heartbeatIntervalMs: options.heartbeatIntervalMs, mqttUrl, caPem: tls.ca },
     now,
   })

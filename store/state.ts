@@ -25,20 +25,27 @@ export class StateStore {
   constructor(db: Db) {
     this.#db = db
     this.#statements = {
+      // Events of a server removed while they were in flight change no state:
+      // each write first checks that the server still exists.
       seen: db.prepare(
-        `INSERT INTO server_state (server_id, last_seen_at) VALUES (?, ?)
+        `INSERT INTO server_state (server_id, last_seen_at) SELECT $id, $value
+         WHERE EXISTS (SELECT 1 FROM servers WHERE id = $id)
          ON CONFLICT(server_id) DO UPDATE SET last_seen_at = MAX(COALESCE(last_seen_at, 0), excluded.last_seen_at)`,
       ),
       seq: db.prepare(
-        `INSERT INTO server_state (server_id, last_seq) VALUES (?, ?)
+        `INSERT INTO server_state (server_id, last_seq) SELECT $id, $value
+         WHERE EXISTS (SELECT 1 FROM servers WHERE id = $id)
          ON CONFLICT(server_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)`,
       ),
       unavailable: db.prepare(
-        `INSERT INTO server_state (server_id, unavailable_since) VALUES (?, ?)
+        `INSERT INTO server_state (server_id, unavailable_since) SELECT $id, $value
+         WHERE EXISTS (SELECT 1 FROM servers WHERE id = $id)
          ON CONFLICT(server_id) DO UPDATE SET unavailable_since = excluded.unavailable_since`,
       ),
       raise: db.prepare(
-        `INSERT INTO conditions (server_id, kind, subject, details, raised_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO conditions (server_id, kind, subject, details, raised_at)
+         SELECT $id, $kind, $subject, $details, $at
+         WHERE EXISTS (SELECT 1 FROM servers WHERE id = $id)
          ON CONFLICT(server_id, kind, subject) DO UPDATE SET details = excluded.details`,
       ),
       clear: db.prepare('DELETE FROM conditions WHERE server_id = ? AND kind = ? AND subject = ?'),
@@ -56,6 +63,13 @@ export class StateStore {
   /** Writes a batch atomically; with `outbox`, each event is also queued for the history store. */
   apply(events: VigilEvent[], outbox = false): void {
     this.#apply(events, outbox)
+  }
+
+  /** Keeps an event the store could not take, with why, for an operator to look at. */
+  setAside(event: VigilEvent, why: string): void {
+    this.#db
+      .prepare('INSERT INTO rejected_events (event, why, at) VALUES (?, ?, ?)')
+      .run(JSON.stringify(event), why, event.at)
   }
 
   snapshot(): Map<string, ServerSnapshot> {
@@ -88,20 +102,21 @@ export class StateStore {
     const s = this.#statements
     switch (event.type) {
       case 'heartbeatReceived':
-        s.seen.run(event.serverId, event.at)
+        s.seen.run({ id: event.serverId, value: event.at })
         break
       case 'statusReceived':
-        s.seen.run(event.serverId, event.at)
-        s.seq.run(event.serverId, event.seq)
+        s.seen.run({ id: event.serverId, value: event.at })
+        s.seq.run({ id: event.serverId, value: event.seq })
         break
       case 'serverUnavailable':
-        s.unavailable.run(event.serverId, event.lastSeenAt)
+        s.unavailable.run({ id: event.serverId, value: event.lastSeenAt })
         break
       case 'serverAvailable':
-        s.unavailable.run(event.serverId, null)
+        s.unavailable.run({ id: event.serverId, value: null })
         break
       case 'conditionRaised':
-        s.raise.run(event.serverId, event.kind, event.subject, JSON.stringify(event.details), event.at)
+        s.raise.run({ id: event.serverId, kind: event.kind, subject: event.subject,
+          details: JSON.stringify(event.details), at: event.at })
         break
       case 'conditionCleared':
         s.clear.run(event.serverId, event.kind, event.subject)

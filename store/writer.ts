@@ -4,6 +4,10 @@
  * event, whichever comes first. SQLite writes are synchronous, so the buffer
  * never holds more than one batch unless the disk fails; then it retries with
  * backoff and, past `maxBufferedEvents`, refuses to grow and says so.
+ *
+ * A batch the store refuses is written again one event at a time, so one
+ * event that can never be written (a constraint it breaks) is set aside in
+ * `rejected_events` and cannot hold up everybody else's.
  */
 import type { VigilEvent } from '../core/events.ts'
 import type { Logger } from '../core/logger.ts'
@@ -24,6 +28,7 @@ export class BatchWriter {
   readonly #logger: Logger
   readonly #written
   readonly #dropped
+  readonly #rejected
   #buffer: VigilEvent[] = []
   #timer: NodeJS.Timeout | undefined
   #failures = 0
@@ -35,6 +40,7 @@ export class BatchWriter {
     this.#logger = logger
     this.#written = metrics.counter('vigil_events_written_total', 'Events committed to the store')
     this.#dropped = metrics.counter('vigil_events_dropped_total', 'Events lost: store unwritable and buffer full')
+    this.#rejected = metrics.counter('vigil_events_rejected_total', 'Events the store can never take, set aside')
   }
 
   push(event: VigilEvent): void {
@@ -58,18 +64,69 @@ export class BatchWriter {
     try {
       this.#store.apply(batch, this.#options.outbox)
     } catch (error) {
-      this.#failures++
-      const retryMs = Math.min(30_000, 100 * 2 ** this.#failures)
-      this.#logger.warn('storeWriteFailed', { events: batch.length, retryMs, error })
-      this.#schedule(retryMs)
-      return false
+      return this.#flushOneByOne(error)
     }
-
-    this.#buffer = []
-    this.#failures = 0
-    this.#written.inc({}, batch.length)
-    for (const listener of this.#listeners) listener(batch)
+    this.#committed(batch)
     return true
+  }
+
+  /** False while the store refuses writes: /healthz reports it. */
+  get healthy(): boolean {
+    return this.#failures === 0
+  }
+
+  #flushOneByOne(batchError: unknown): boolean {
+    const written: VigilEvent[] = []
+    for (let i = 0; i < this.#buffer.length; i++) {
+      const event = this.#buffer[i]!
+      try {
+        this.#store.apply([event], this.#options.outbox)
+        written.push(event)
+      } catch (error) {
+        if (isPermanent(error)) {
+          this.#reject(event, error)
+          continue
+        }
+        // The store itself is failing (disk, I/O): keep the rest, retry later.
+        this.#buffer = this.#buffer.slice(i)
+        this.#committed(written, false)
+        this.#failures++
+        const retryMs = Math.min(30_000, 100 * 2 ** this.#failures)
+        this.#logger.warn('storeWriteFailed', { events: this.#buffer.length, retryMs,
+          error: error ?? batchError })
+        this.#schedule(retryMs)
+        return false
+      }
+    }
+    this.#committed(written)
+    return true
+  }
+
+  #reject(event: VigilEvent, error: unknown) {
+    this.#rejected.inc({ type: event.type })
+    this.#logger.error('eventRejected', { type: event.type, slc: event.slc,
+      serverId: event.serverId, cause: event.cause, error })
+    try {
+      this.#store.setAside(event, error instanceof Error ? error.message : String(error))
+    } catch (asideError) {
+      this.#logger.error('eventLost', { cause: event.cause, error: asideError })
+    }
+  }
+
+  #committed(batch: VigilEvent[], clear = true) {
+    if (clear) {
+      this.#buffer = []
+      this.#failures = 0
+    }
+    if (batch.length === 0) return
+    this.#written.inc({}, batch.length)
+    for (const listener of this.#listeners) {
+      try {
+        listener(batch)
+      } catch (error) {
+        this.#logger.error('commitListenerFailed', { events: batch.length, error })
+      }
+    }
   }
 
   /** Called after each committed batch (live updates read committed state). */
@@ -83,7 +140,11 @@ export class BatchWriter {
   }
 
   close(): void {
-    this.flush()
+    if (!this.flush()) {
+      this.#dropped.inc({}, this.#buffer.length)
+      this.#logger.error('eventsLostAtShutdown', { events: this.#buffer.length,
+        why: 'the store refused the last write' })
+    }
     this.#cancel()
   }
 
@@ -100,4 +161,10 @@ export class BatchWriter {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = undefined
   }
+}
+
+/** SQLite constraint errors never go away by retrying the same event. */
+function isPermanent(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')
 }

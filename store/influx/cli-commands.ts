@@ -13,7 +13,9 @@ import type { Registry, Reseller } from '../registry.ts'
 import { InfluxError } from './http.ts'
 import { InfluxqlError } from './influxql.ts'
 import { Outbox } from './outbox.ts'
-import { InfluxNames, InfluxProvisioner, ProvisioningError, type HistoryCredentials } from './provision.ts'
+import {
+  InfluxNames, InfluxProvisioner, ProvisioningError, type HistoryCredentials,
+} from './provision.ts'
 import { influxHttpFor } from './setup.ts'
 
 export type CliCommand = (registry: Registry, args: string[]) => void | Promise<void>
@@ -33,53 +35,62 @@ export const influxUsage = `
 
 /** The InfluxDB commands; `reseller create` also provisions the new reseller's database. */
 export function influxCommands(createReseller: CliCommand): Record<string, CliCommand> {
-  return {
-    'reseller create': async (registry, args) => {
-      await createReseller(registry, args)
-      const options = env()
-      const reseller = args[0] ? registry.resellerByName(args[0].trim()) : undefined
-      if (!options.influxUrl || !reseller) return
-      try {
-        printCredentials(await issue(options, reseller.id))
-      } catch (error) {
-        // The reseller exists either way; his database follows with `influx provision`.
-        console.error(`${(error as Error).message}\nrun "influx provision" once InfluxDB answers`)
-      }
-    },
-    'influx provision': async (registry) => {
-      const ids = registry.listResellers().map((r) => r.id)
-      await guarded(() => provisioner(influxOptions()).reconcile(ids))
-      console.log(`fleet database and ${ids.length} reseller database(s) in place`)
-    },
-    'influx analyst': async (_registry, [user]) => {
-      const username = required(user, 'user')
-      printCredentials(await guarded(() => provisioner(influxOptions()).issueFleetReader(username)))
-    },
-    'influx dead-letters': () => withOutbox((outbox) => {
-      const letters = outbox.deadLetters(20)
-      if (letters.length === 0) console.log('no dead letters')
-      for (const d of letters) {
-        console.log(`${new Date(d.at).toISOString()}\toutbox #${d.outboxId}\t${d.database}\t${d.error}`)
-        if (d.line) console.log(`\t${d.line}`)
-      }
-    }),
-    'influx requeue': () => withOutbox((outbox) => {
-      console.log(`${outbox.requeueDeadLetters()} record(s) back in the outbox; a running Vigil writes them`)
-    }),
-    'grafana reseller': async (registry, [name, dir, org, password]) => {
-      const reseller = findReseller(registry, required(name, 'name'))
-      const orgId = org === undefined ? 1 : Number(org)
-      if (!Number.isInteger(orgId) || orgId < 1) throw new StoreError('invalid-input', 'org id: a number from 1')
-      const credentials = await resellerCredentials(influxOptions(), reseller, password)
-      const written = writeBundle(resolve(required(dir, 'dir')), resellerBundle(reseller, credentials, orgId))
-      for (const path of written) console.log(`wrote ${path}`)
-      console.log('The datasource file holds the password; it is readable by its owner only.')
-    },
-    'grafana fleet': (_registry, [dir]) => {
-      const bundle = fleetBundle(fleetDatasource(env().influxDatabase))
-      for (const path of writeBundle(resolve(required(dir, 'dir')), bundle)) console.log(`wrote ${path}`)
-    },
+  return { 'reseller create': provisioningAfter(createReseller), ...commands }
+}
+
+function provisioningAfter(createReseller: CliCommand): CliCommand {
+  return async function createResellerWithHistory(registry, args) {
+    await createReseller(registry, args)
+    const options = env()
+    const reseller = args[0] ? registry.resellerByName(args[0].trim()) : undefined
+    if (!options.influxUrl || !reseller) return
+    try {
+      printCredentials(await issue(options, reseller.id))
+    } catch (error) {
+      // The reseller exists either way; his database follows with `influx provision`.
+      console.error(`${(error as Error).message}\nrun "influx provision" once InfluxDB answers`)
+    }
   }
+}
+
+const commands: Record<string, CliCommand> = {
+  'influx provision': async (registry) => {
+    const ids = registry.listResellers().map((r) => r.id)
+    await guarded(() => provisioner(influxOptions()).reconcile(ids))
+    console.log(`fleet database and ${ids.length} reseller database(s) in place`)
+  },
+  'influx analyst': async (_registry, [user]) => {
+    const username = required(user, 'user')
+    printCredentials(await guarded(() => provisioner(influxOptions()).issueFleetReader(username)))
+  },
+  'influx dead-letters': () => withOutbox((outbox) => {
+    const letters = outbox.deadLetters(20)
+    if (letters.length === 0) console.log('no dead letters')
+    for (const d of letters) {
+      const at = new Date(d.at).toISOString()
+      console.log(`${at}\toutbox #${d.outboxId}\t${d.database}\t${d.error}`)
+      if (d.line) console.log(`\t${d.line}`)
+    }
+  }),
+  'influx requeue': () => withOutbox((outbox) => {
+    const count = outbox.requeueDeadLetters()
+    console.log(`${count} record(s) back in the outbox; a running Vigil writes them`)
+  }),
+  'grafana reseller': async (registry, [name, dir, org, password]) => {
+    const reseller = findReseller(registry, required(name, 'name'))
+    const target = resolve(required(dir, 'dir'))
+    const orgId = org === undefined ? 1 : Number(org)
+    if (!Number.isInteger(orgId) || orgId < 1) {
+      throw new StoreError('invalid-input', 'org id: a number from 1')
+    }
+    const credentials = await resellerCredentials(influxOptions(), reseller, password)
+    printWritten(writeBundle(target, resellerBundle(reseller, credentials, orgId)))
+    console.log('The datasource file holds the password; it is readable by its owner only.')
+  },
+  'grafana fleet': (_registry, [dir]) => {
+    const bundle = fleetBundle(fleetDatasource(env().influxDatabase))
+    printWritten(writeBundle(resolve(required(dir, 'dir')), bundle))
+  },
 }
 
 function env(): VigilOptions {
@@ -116,6 +127,10 @@ function findReseller(registry: Registry, name: string): Reseller {
   return reseller
 }
 
+function printWritten(paths: string[]) {
+  for (const path of paths) console.log(`wrote ${path}`)
+}
+
 function printCredentials(c: HistoryCredentials) {
   console.log(`influx ${c.url} database ${c.database} user ${c.username}`)
   console.log(`influx password ${c.password}`)
@@ -127,7 +142,9 @@ async function guarded<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action()
   } catch (error) {
-    if (error instanceof InfluxError || error instanceof ProvisioningError || error instanceof InfluxqlError) {
+    const known = error instanceof InfluxError || error instanceof ProvisioningError
+      || error instanceof InfluxqlError
+    if (known) {
       throw new StoreError('invalid-input', `InfluxDB (${error.code}): ${error.message}`)
     }
     throw error

@@ -72,7 +72,8 @@ export class OutboxDrain {
     const m = deps.metrics
     this.#counters = {
       written: m.counter('vigil_influx_points_written_total', 'Lines InfluxDB accepted'),
-      rejected: m.counter('vigil_influx_points_rejected_total', 'Lines InfluxDB refused; dead-lettered'),
+      rejected: m.counter('vigil_influx_points_rejected_total',
+        'Lines InfluxDB refused; dead-lettered'),
       failures: m.counter('vigil_influx_write_failures_total', 'Failed write batches, by code'),
       backlog: m.gauge('vigil_influx_outbox_backlog', 'Outbox rows not yet in InfluxDB'),
       up: m.gauge('vigil_influx_up', '1 while InfluxDB takes writes'),
@@ -110,7 +111,7 @@ export class OutboxDrain {
       const encoded = this.#encode(taken)
       const { groups, dead } = encoded
       rows = encoded.rows
-      for (const [database, lines] of groups) dead.push(...await this.#write(database, lines))
+      dead.push(...await this.#writeAll(groups))
       this.#deps.outbox.settle(rows, dead)
       this.#succeeded(groups, dead)
       return 'written'
@@ -147,7 +148,8 @@ export class OutboxDrain {
         const record = JSON.parse(row.event) as HistoryRecord
         for (const { resellerId, line } of encodeRecord(row.id, record, lookup)) {
           groups.get(fleet)!.push({ row, line })
-          if (resellerId) this.#group(groups, this.#deps.names.reseller(resellerId)).push({ row, line })
+          if (!resellerId) continue
+          this.#group(groups, this.#deps.names.reseller(resellerId)).push({ row, line })
         }
       } catch (error) {
         if (!isBadRecord(error)) throw error
@@ -161,6 +163,19 @@ export class OutboxDrain {
     let lines = groups.get(database)
     if (!lines) groups.set(database, (lines = []))
     return lines
+  }
+
+  /**
+   * The databases are independent, so they are written side by side; all
+   * answers are awaited before a failure is reported, so no write of this
+   * batch is still in flight when it is retried.
+   */
+  async #writeAll(groups: Map<string, Line[]>): Promise<DeadLetter[]> {
+    const writes = [...groups].map(([database, lines]) => this.#write(database, lines))
+    const results = await Promise.allSettled(writes)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
+    return results.flatMap((r) => (r as PromiseFulfilledResult<DeadLetter[]>).value)
   }
 
   /** Writes lines, halving on a malformed-batch answer; returns the lines refused alone. */
@@ -202,8 +217,10 @@ export class OutboxDrain {
     this.#counters.up.set(0)
     this.#counters.backlog.set(this.#deps.outbox.backlog())
 
-    const needsHuman = code === 'unauthorized' || code === 'provisioning-external' || code === 'unexpected'
-    this.#deps.logger[needsHuman ? 'error' : 'warn']('influxWriteFailed', { code, error, attempt: this.#failures, ...idsOf(rows[0]!),
+    const needsHuman = code === 'unauthorized' || code === 'provisioning-external'
+      || code === 'unexpected'
+    this.#deps.logger[needsHuman ? 'error' : 'warn']('influxWriteFailed', { code, error,
+      attempt: this.#failures, ...idsOf(rows[0]!),
       firstOutboxId: rows[0]!.id, rows: rows.length, why: 'rows stay in the outbox; retrying' })
   }
 
@@ -245,7 +262,8 @@ export class OutboxDrain {
 
 /** A record no retry can write: unreadable JSON, or content line protocol cannot carry. */
 function isBadRecord(error: unknown): boolean {
-  return error instanceof SyntaxError || error instanceof EncodeError || error instanceof InfluxqlError
+  return error instanceof SyntaxError || error instanceof EncodeError
+    || error instanceof InfluxqlError
 }
 
 /** The ids an operator follows a record by (STYLE.md: every log line carries them). */

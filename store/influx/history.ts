@@ -44,8 +44,8 @@ export class InfluxHistory implements History {
       WHERE "reseller_id" = ${resellerId} AND "slc" = ${slc} AND "type" = 'serverAvailable'
         AND "started_at" < ${range.to} AND time >= ${{ time: range.from + 1 }}`)
     const outages = ended
-      .map((r) => ({ id: num(r.event_id), serverId: String(r.server_id), startedAt: num(r.started_at),
-        endedAt: num(r.time), durationMs: num(r.duration_ms) }))
+      .map((r) => ({ id: num(r.event_id), serverId: String(r.server_id),
+        startedAt: num(r.started_at), endedAt: num(r.time), durationMs: num(r.duration_ms) }))
       .sort((a, b) => a.startedAt - b.startedAt || a.id - b.id)
       .map(({ id: _id, ...outage }): Outage => outage)
 

@@ -92,7 +92,9 @@ export class InfluxHttp {
     const body = (await res.json()) as { results?: Array<InfluxResult & { error?: string }> }
     const result = body.results?.[0]
     if (!result) throw new InfluxError('query-failed', 'InfluxDB answered without a result')
-    if (result.error) throw new InfluxError(statementErrorCode(result.error), result.error, res.status)
+    if (result.error) {
+      throw new InfluxError(statementErrorCode(result.error), result.error, res.status)
+    }
     return result
   }
 
@@ -109,10 +111,12 @@ export class InfluxHttp {
     } catch (error) {
       const name = (error as Error).name
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new InfluxError('timeout', `no answer from InfluxDB within ${this.#connection.timeoutMs} ms`)
+        const ms = this.#connection.timeoutMs
+        throw new InfluxError('timeout', `no answer from InfluxDB within ${ms} ms`)
       }
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
-      throw new InfluxError('unreachable', `InfluxDB at ${this.#connection.url} unreachable: ${cause}`)
+      const url = this.#connection.url
+      throw new InfluxError('unreachable', `InfluxDB at ${url} unreachable: ${cause}`)
     }
   }
 }

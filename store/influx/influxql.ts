@@ -87,7 +87,9 @@ export function inline(statement: Statement): string {
 
 function toParam(value: Value): Param {
   if (typeof value === 'object') {
-    if (!Number.isFinite(value.time)) throw new InfluxqlError('a time must be a finite number of ms')
+    if (!Number.isFinite(value.time)) {
+      throw new InfluxqlError('a time must be a finite number of ms')
+    }
     return new Date(value.time).toISOString()
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {

@@ -72,7 +72,9 @@ export class Outbox {
     const last = rows[rows.length - 1]!.id
     this.#db.transaction(() => {
       const at = this.#now()
-      for (const d of dead) this.#statements.dead.run(d.outboxId, d.event, d.database, d.line, d.error, at)
+      for (const d of dead) {
+        this.#statements.dead.run(d.outboxId, d.event, d.database, d.line, d.error, at)
+      }
       this.#statements.remove.run(first, last)
     })()
   }

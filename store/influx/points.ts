@@ -81,7 +81,8 @@ export function encodeRecord(
       // Liveness is stored as uptime minutes (uptime.ts), not one point per heartbeat.
       return []
     default:
-      throw new EncodeError(`unknown record type ${JSON.stringify((record as { type?: unknown }).type)}`)
+      const type = JSON.stringify((record as { type?: unknown }).type)
+      throw new EncodeError(`unknown record type ${type}`)
   }
 }
 

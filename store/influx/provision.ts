@@ -97,7 +97,9 @@ export class InfluxProvisioner {
     await this.ensureDatabase(database)
     const password = newSecret('vgi')
     const exists = (await this.#users()).has(username)
-    const verb = exists ? `SET PASSWORD FOR ${ident(username)} =` : `CREATE USER ${ident(username)} WITH PASSWORD`
+    const verb = exists
+      ? `SET PASSWORD FOR ${ident(username)} =`
+      : `CREATE USER ${ident(username)} WITH PASSWORD`
     await this.#run(`${verb} ${literal(password)}`)
     await this.#run(`GRANT READ ON ${ident(database)} TO ${ident(username)}`)
     this.#logger.info('influxFleetReaderIssued', { database, username })
@@ -129,7 +131,8 @@ export class InfluxProvisioner {
 
   #requireInfluxql(database: string) {
     if (this.#mode === 'influxql') return
-    throw new ProvisioningError(`database "${database}" and its read-only access are managed outside `
-      + 'Vigil (VIGIL_INFLUX_PROVISIONING=external); create them as docs/readme-influx.md shows')
+    throw new ProvisioningError(`database "${database}" and its read-only access are managed `
+      + 'outside Vigil (VIGIL_INFLUX_PROVISIONING=external); create them as '
+      + 'docs/readme-influx.md shows')
   }
 }

@@ -70,35 +70,25 @@ export function influxHttpFor(options: VigilOptions): InfluxHttp {
 }
 
 /** The InfluxDB history store, or undefined when VIGIL_INFLUX_URL is not set. */
-export function createInfluxStore(options: VigilOptions, deps: InfluxStoreDeps): InfluxStore | undefined {
+export function createInfluxStore(
+  options: VigilOptions,
+  deps: InfluxStoreDeps,
+): InfluxStore | undefined {
   if (!options.influxUrl) return undefined
   const logger = deps.logger.child({ component: 'influx' })
+  const parts = assemble(options, deps, logger)
+  const { drain, ticker, provisioner } = parts
   const now = () => deps.scheduler.now()
-
-  const http = influxHttpFor(options)
-  const names = new InfluxNames(options.influxDatabase)
-  const provisioner = new InfluxProvisioner(http, names, options.influxProvisioning, logger)
-  const directory = new ServerDirectory(deps.db)
-  const outbox = new Outbox(deps.db, now)
-  const drain = new OutboxDrain({
-    outbox, http, directory, names, logger, metrics: deps.metrics,
-    ensureDatabase: (database) => provisioner.ensureDatabase(database),
-  }, { retryMaxMs: options.influxRetryMaxMs })
-
-  const ticker = new UptimeTicker(deps.scheduler, (record) => {
-    outbox.append(record)
-    drain.wake()
-  })
-  ticker.restore(deps.snapshot)
-  const reconciling = reconcile(provisioner, deps.resellerIds, logger)
+  let reconciling: { cancel(): void } | undefined
 
   return {
-    history: new InfluxHistory(http, names, directory, now),
+    history: new InfluxHistory(parts.http, parts.names, parts.directory, now),
     access: accessVia(provisioner, logger),
     drain,
-    outbox,
+    outbox: parts.outbox,
     provisioner,
     start(events$) {
+      reconciling = reconcile(provisioner, deps.resellerIds, logger)
       const subscription = events$.subscribe({
         next: (event) => ticker.observe(event),
         error: (error) => logger.error('uptimeStopped', { error }),
@@ -110,10 +100,30 @@ export function createInfluxStore(options: VigilOptions, deps: InfluxStoreDeps):
     wake: () => drain.wake(),
     forget: (serverId) => ticker.forget(serverId),
     async close() {
-      reconciling.cancel()
+      reconciling?.cancel()
       await drain.stop()
     },
   }
+}
+
+/** The parts, wired: the ticker feeds the outbox, the drain empties it into InfluxDB. */
+function assemble(options: VigilOptions, deps: InfluxStoreDeps, logger: Logger) {
+  const http = influxHttpFor(options)
+  const names = new InfluxNames(options.influxDatabase)
+  const provisioner = new InfluxProvisioner(http, names, options.influxProvisioning, logger)
+  const directory = new ServerDirectory(deps.db)
+  const outbox = new Outbox(deps.db, () => deps.scheduler.now())
+  const drain = new OutboxDrain({
+    outbox, http, directory, names, logger, metrics: deps.metrics,
+    ensureDatabase: (database) => provisioner.ensureDatabase(database),
+  }, { retryMaxMs: options.influxRetryMaxMs })
+
+  const ticker = new UptimeTicker(deps.scheduler, (record) => {
+    outbox.append(record)
+    drain.wake()
+  })
+  ticker.restore(deps.snapshot)
+  return { http, names, provisioner, directory, outbox, drain, ticker }
 }
 
 function accessVia(provisioner: InfluxProvisioner, logger: Logger): ResellerHistoryAccess {

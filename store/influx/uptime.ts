@@ -100,13 +100,16 @@ export class UptimeTicker {
     const minutes: UptimeMinutes['minutes'] = []
     for (let at = from; at < until; at += minuteMs) {
       for (const [serverId, track] of this.#tracks) {
-        if (track.firstSeenAt <= at) minutes.push({ at, serverId, slc: track.slc, up: this.#up(track, at) })
+        if (track.firstSeenAt > at) continue
+        minutes.push({ at, serverId, slc: track.slc, up: this.#up(track, at) })
       }
     }
     this.#tickedUntil = Math.max(this.#tickedUntil, until)
 
     const oldest = this.#tickedUntil - horizonMs
-    for (const track of this.#tracks.values()) track.past = track.past.filter(([, end]) => end > oldest)
+    for (const track of this.#tracks.values()) {
+      track.past = track.past.filter(([, end]) => end > oldest)
+    }
     this.#emit(minutes)
   }
 
@@ -124,7 +127,8 @@ export class UptimeTicker {
 
   #emit(minutes: UptimeMinutes['minutes']) {
     for (let i = 0; i < minutes.length; i += this.#options.recordMinutes) {
-      this.#sink({ type: 'uptimeMinutes', minutes: minutes.slice(i, i + this.#options.recordMinutes) })
+      const chunk = minutes.slice(i, i + this.#options.recordMinutes)
+      this.#sink({ type: 'uptimeMinutes', minutes: chunk })
     }
   }
 

@@ -20,6 +20,8 @@ export interface ApiDeps {
   committed$: Observable<VigilEvent[]>
   /** Ends a removed server's actor and releases its state. */
   forgetServer(serverId: string): void
+  /** Starts watching a newly enrolled server's heartbeats. */
+  watchServer(server: { id: string; slc: string; heartbeatIntervalMs: number }): void
   health(): Record<string, boolean>
   enrollment: {
     heartbeatIntervalMs: number

@@ -77,6 +77,7 @@ function setup() {
     logger: createJsonLogger({ level: 'error' }),
     committed$: new Subject<VigilEvent[]>(),
     forgetServer: () => undefined,
+    watchServer: () => undefined,
     health: () => ({}),
     enrollment: { heartbeatIntervalMs: 60_000, mqttUrl: 'mqtts://localhost:8883', caPem: '' },
     now: () => now,

@@ -42,6 +42,8 @@ export interface RunningBroker {
   plainPort: number
   connectedClients(): number
   readonly closed: boolean
+  /** Closes a server's connection, if it has one. */
+  disconnect(clientId: string): void
   close(): Promise<void>
 }
 
@@ -98,6 +100,12 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     port: port(tls),
     plainPort: plain ? port(plain) : 0,
     connectedClients: () => aedes.connectedClients,
+    disconnect(clientId) {
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]
+      if (!client) return
+      logger.info('clientDropped', { clientId, why: 'no longer allowed to send' })
+      client.close()
+    },
     get closed() {
       return aedes.closed || !tls.listening
     },

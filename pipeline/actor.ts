@@ -4,7 +4,11 @@
  *
  * Liveness (DESIGN.md): a server is unavailable once three heartbeat intervals
  * pass with nothing from it; the next message of any kind makes it available
- * again and closes the outage. Conditions: each status carries the full set of
+ * again and closes the outage. Silence counts from the later of the last
+ * message and `watchedSince`: enrollment for a server never heard from, Vigil's
+ * start-up after a restart, or the last check while the site was not
+ * monitored (opt-in withdrawn, subscription lapsed), so none of those ends up
+ * as an outage of the server. Conditions: each status carries the full set of
  * active situations, so raising and clearing is a diff against the last set.
  */
 import { conditionKey, type Condition, type ConditionDetails } from '../core/conditions.ts'
@@ -22,6 +26,8 @@ export interface ActorState {
   slc: string
   intervalMs: number
   lastSeenAt: number | null
+  /** Silence before this moment does not count (see above). */
+  watchedSince: number | null
   unavailableSince: number | null
   /** Absent while nothing is wrong: most servers, most of the time. */
   conditions?: Map<string, ActiveCondition>
@@ -38,7 +44,10 @@ interface MessageInput {
 export type ActorInput =
   | (MessageInput & { type: 'heartbeat' })
   | (MessageInput & { type: 'status'; report: StatusReport })
-  | { type: 'deadline'; serverId: string; at: number }
+  /** A server enrolled: silence counts from now, even if it never sends. */
+  | { type: 'watch'; serverId: string; slc: string; intervalMs: number; at: number }
+  /** The wheel's deadline passed; `monitored` is false while the site may not send. */
+  | { type: 'deadline'; serverId: string; at: number; monitored: boolean }
 
 export interface ActorOutput {
   state: ActorState | undefined
@@ -52,15 +61,10 @@ export function deadlineAfter(seenAt: number, intervalMs: number): number {
 }
 
 export function step(state: ActorState | undefined, input: ActorInput): ActorOutput {
-  if (input.type === 'deadline') return onDeadline(state, input.at)
+  if (input.type === 'deadline') return onDeadline(state, input.at, input.monitored)
+  if (input.type === 'watch') return onWatch(state, input)
 
-  const current = state ?? {
-    serverId: input.serverId,
-    slc: input.slc,
-    intervalMs: input.intervalMs,
-    lastSeenAt: null,
-    unavailableSince: null,
-  }
+  const current = state ?? newState(input, null)
   current.intervalMs = input.intervalMs
   const events: VigilEvent[] = []
   const base = { at: input.at, slc: current.slc, serverId: current.serverId, cause: input.cause }
@@ -84,23 +88,50 @@ export function step(state: ActorState | undefined, input: ActorInput): ActorOut
   return { state: current, events, deadlineMs: deadlineAfter(current.lastSeenAt, current.intervalMs) }
 }
 
-function onDeadline(state: ActorState | undefined, at: number): ActorOutput {
-  if (!state || state.lastSeenAt === null || state.unavailableSince !== null) {
+function newState(input: { serverId: string; slc: string; intervalMs: number },
+  watchedSince: number | null): ActorState {
+  return { serverId: input.serverId, slc: input.slc, intervalMs: input.intervalMs,
+    lastSeenAt: null, watchedSince, unavailableSince: null }
+}
+
+function onWatch(state: ActorState | undefined, input: Extract<ActorInput, { type: 'watch' }>): ActorOutput {
+  const current = state ?? newState(input, input.at)
+  current.watchedSince = Math.max(current.watchedSince ?? 0, input.at)
+  return { state: current, events: [], deadlineMs: deadlineAfter(input.at, current.intervalMs) }
+}
+
+/** The moment silence is counted from; null for a server nobody watches yet. */
+function silenceSince(state: ActorState): number | null {
+  if (state.lastSeenAt === null) return state.watchedSince
+  return Math.max(state.lastSeenAt, state.watchedSince ?? 0)
+}
+
+function onDeadline(state: ActorState | undefined, at: number, monitored: boolean): ActorOutput {
+  const since = state && silenceSince(state)
+  if (!state || since === null || since === undefined || state.unavailableSince !== null) {
     return { state, events: [] }
   }
 
+  // Nothing may be sent while the site is not monitored: look again later.
+  if (!monitored) {
+    state.watchedSince = at
+    return { state, events: [], deadlineMs: deadlineAfter(at, state.intervalMs) }
+  }
+
   // The wheel may fire for a deadline that a later message already moved on.
-  const deadline = deadlineAfter(state.lastSeenAt, state.intervalMs)
+  const deadline = deadlineAfter(since, state.intervalMs)
   if (at < deadline) return { state, events: [], deadlineMs: deadline }
 
-  state.unavailableSince = state.lastSeenAt
+  // The outage starts with the last sign of life, or at enrollment if there was none.
+  const lastSeenAt = state.lastSeenAt ?? since
+  state.unavailableSince = lastSeenAt
   const event: VigilEvent = {
     type: 'serverUnavailable',
     at,
     slc: state.slc,
     serverId: state.serverId,
     cause: 'deadline',
-    lastSeenAt: state.lastSeenAt,
+    lastSeenAt,
   }
   return { state, events: [event] }
 }

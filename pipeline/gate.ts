@@ -5,6 +5,7 @@
  * and its send time close to the receive time.
  */
 import { Refusal } from '../core/refusals.ts'
+import type { ServerRecord } from '../store/registry.ts'
 import type { Validated } from './message.ts'
 
 export interface GateOptions {
@@ -37,13 +38,18 @@ export class ReplayGuard {
   }
 }
 
+/** Whether the site may send at `at`: accepted, with a subscription running then. */
+export function isMonitored(server: ServerRecord, at: number): boolean {
+  const expires = server.subscriptionExpiresAt
+  return server.accepted && expires !== null && expires > at
+}
+
 export function gate(message: Validated, replay: ReplayGuard, options: GateOptions): Validated {
   const { server, receivedAt } = message
   if (!server.accepted) throw new Refusal('gate.not-accepted', { slc: server.slc })
-
-  const expires = server.subscriptionExpiresAt
-  if (expires === null || expires <= receivedAt) {
-    throw new Refusal('gate.subscription-expired', { slc: server.slc, expiresAt: expires })
+  if (!isMonitored(server, receivedAt)) {
+    throw new Refusal('gate.subscription-expired', { slc: server.slc,
+      expiresAt: server.subscriptionExpiresAt })
   }
 
   if (message.kind === 'status') {

@@ -6,7 +6,7 @@
  * next one starts and each server's inputs reach its actor in arrival order.
  * A refused message becomes a refusal, never an error of the stream.
  */
-import { filter, map, merge, mergeMap, share, Subscription, type Observable } from 'rxjs'
+import { filter, map, merge, mergeMap, share, Subject, Subscription, type Observable } from 'rxjs'
 import type { Scheduler } from '../core/clock.ts'
 import { conditionKey } from '../core/conditions.ts'
 import type { VigilEvent } from '../core/events.ts'
@@ -14,11 +14,12 @@ import type { Logger } from '../core/logger.ts'
 import type { Metrics } from '../core/metrics.ts'
 import { createRefusalLog } from '../core/refusal-log.ts'
 import { isRefusal, type Refusal } from '../core/refusals.ts'
+import type { ServerRecord } from '../store/registry.ts'
 import type { ServerSnapshot } from '../store/state.ts'
 import { deadlineAfter, step, type ActorInput, type ActorOutput, type ActorState } from './actor.ts'
 import { decode } from './decode.ts'
 import { decrypt, type KeyRing } from './decrypt.ts'
-import { gate, ReplayGuard } from './gate.ts'
+import { gate, isMonitored, ReplayGuard } from './gate.ts'
 import { LivenessWheel } from './liveness.ts'
 import type { BrokerMessage } from './message.ts'
 import { validate } from './validate.ts'
@@ -52,6 +53,8 @@ export interface Pipeline {
   start(): Subscription
   /** Ends a removed server's actor and releases its state. */
   forget(serverId: string): void
+  /** Starts watching a newly enrolled server: silence counts from now. */
+  watch(server: Pick<ServerRecord, 'id' | 'slc' | 'heartbeatIntervalMs'>): void
   readonly trackedServers: number
 }
 
@@ -115,17 +118,30 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
     share(),
   )
 
+  const watched = new Subject<ActorInput>()
+
+  /** A deadline passed: tell the actor, unless the server is gone altogether. */
+  function onExpiry(serverId: string, at: number): ActorInput[] {
+    const server = keys.server(serverId)
+    if (!server) {
+      forget(serverId)
+      return []
+    }
+    return [{ type: 'deadline', serverId, at, monitored: isMonitored(server, at) }]
+  }
+
   const inputs$: Observable<ActorInput> = merge(
     checked$.pipe(
       filter((c): c is Extract<Checked, { ok: true }> => c.ok),
       map((c) => c.input),
     ),
-    wheel.expired$.pipe(map((e): ActorInput => ({ type: 'deadline', serverId: e.serverId, at: e.at }))),
+    wheel.expired$.pipe(mergeMap((e) => onExpiry(e.serverId, e.at))),
+    watched,
   )
 
   // One actor per server: its state lives in this map and only its own inputs,
   // in arrival order, ever touch it. (An RxJS group per server does the same
-  // at ~5.7 KB per server, measured in bench/liveness.ts; this is ~0.5 KB.)
+  // at ~5.7 KB per server, measured in bench/liveness.ts; this, ~130 bytes.)
   const actors = new Map<string, ActorState>()
 
   function deliver(input: ActorInput): VigilEvent[] {
@@ -161,21 +177,28 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
     // and now, so Vigil's own downtime marks nobody unavailable.
     const now = scheduler.now()
     for (const s of restored.values()) {
-      if (s.lastSeenAt === null || s.unavailableSince !== null) continue
-      wheel.arm(s.serverId, deadlineAfter(Math.max(s.lastSeenAt, now), s.heartbeatIntervalMs))
+      s.watchedSince = now
+      if (s.unavailableSince !== null) continue
+      wheel.arm(s.serverId, deadlineAfter(Math.max(s.lastSeenAt ?? 0, now), s.heartbeatIntervalMs))
     }
     return wheel.start()
+  }
+
+  function forget(serverId: string) {
+    wheel.disarm(serverId)
+    replay.forget(serverId)
+    restored.delete(serverId)
+    actors.delete(serverId)
   }
 
   return {
     events$,
     refusals$,
     start,
-    forget(serverId) {
-      wheel.disarm(serverId)
-      replay.forget(serverId)
-      restored.delete(serverId)
-      actors.delete(serverId)
+    forget,
+    watch(server) {
+      watched.next({ type: 'watch', serverId: server.id, slc: server.slc,
+        intervalMs: server.heartbeatIntervalMs, at: scheduler.now() })
     },
     get trackedServers() {
       return wheel.size
@@ -191,6 +214,7 @@ function restoreState(restored: Map<string, ServerSnapshot>, serverId: string): 
     slc: s.slc,
     intervalMs: s.heartbeatIntervalMs,
     lastSeenAt: s.lastSeenAt,
+    watchedSince: s.watchedSince ?? null,
     unavailableSince: s.unavailableSince,
     conditions: s.conditions.length
       ? new Map(s.conditions.map((c) => [conditionKey(c), c]))

@@ -15,6 +15,7 @@ import type { VigilEvent } from '../core/events.ts'
 import { createJsonLogger, type Logger } from '../core/logger.ts'
 import { Metrics } from '../core/metrics.ts'
 import { createRefusalLog } from '../core/refusal-log.ts'
+import type { RefusalCode } from '../core/refusals.ts'
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts'
 import { openDb, type Db } from '../store/db.ts'
 import { EmbeddedHistory } from '../store/history.ts'
@@ -87,7 +88,7 @@ export async function startVigil(
   })
   const committed$ = new Subject<VigilEvent[]>()
   writer.onCommitted((batch) => committed$.next(batch))
-  const subscriptions = wirePipeline(pipeline, writer, logger)
+  const subscriptions = wirePipeline(pipeline, writer, logger, broker)
   if (influx) {
     writer.onCommitted(() => influx.wake())
     subscriptions.add(influx.start(pipeline.events$))
@@ -105,7 +106,9 @@ export async function startVigil(
     forgetServer: (serverId) => {
       pipeline.forget(serverId)
       influx?.forget(serverId)
+      broker.disconnect(serverId)
     },
+    watchServer: (server) => pipeline.watch(server),
     health: () => ({ broker: !broker.closed, pipeline: !subscriptions.closed,
       store: db.open && writer.healthy }),
     enrollment: { heartbeatIntervalMs: options.heartbeatIntervalMs, mqttUrl, caPem: tls.ca },
@@ -139,7 +142,8 @@ export async function startVigil(
   }
 }
 
-function wirePipeline(pipeline: Pipeline, writer: BatchWriter, logger: Logger): Subscription {
+function wirePipeline(pipeline: Pipeline, writer: BatchWriter, logger: Logger,
+  broker: RunningBroker): Subscription {
   const subscriptions = pipeline.events$.subscribe({
     next: (event) => {
       if (event.type !== 'heartbeatReceived' && event.type !== 'statusReceived') {
@@ -151,11 +155,20 @@ function wirePipeline(pipeline: Pipeline, writer: BatchWriter, logger: Logger): 
     error: (error) => logger.error('pipelineStopped', { error }),
   })
   subscriptions.add(pipeline.refusals$.subscribe({
+    // A server that may no longer send is disconnected: its reconnects then
+    // meet the broker's refusal and back off, instead of a refusal per message.
+    next: ({ clientId, refusal }) => {
+      if (dropsConnection.has(refusal.code)) broker.disconnect(clientId)
+    },
     error: (error) => logger.error('refusalStreamStopped', { error }),
   }))
   subscriptions.add(pipeline.start())
   return subscriptions
 }
+
+const dropsConnection: ReadonlySet<RefusalCode> = new Set([
+  'gate.unknown-server', 'gate.not-accepted', 'gate.subscription-expired',
+] as const)
 
 function loadTls(options: VigilOptions, logger: Logger) {
   if (options.tlsCertFile && options.tlsKeyFile) {

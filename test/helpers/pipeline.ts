@@ -23,8 +23,13 @@ import type { ServerSnapshot } from '../../store/state.ts'
 export const intervalMs = 60_000
 export const tickMs = 250
 
-export function pipelineBench(options: { snapshot?: Map<string, ServerSnapshot>; start?: number } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-pipe-'))
+export function pipelineBench(options: {
+  snapshot?: Map<string, ServerSnapshot>
+  start?: number
+  /** The data dir of an earlier bench, as after a restart. */
+  dir?: string
+} = {}) {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'vigil-pipe-'))
   const db = openDb(dir)
   const scheduler = new ManualScheduler(options.start)
   const registry = new Registry(db, () => scheduler.now())
@@ -39,20 +44,21 @@ export function pipelineBench(options: { snapshot?: Map<string, ServerSnapshot>;
   const sub = pipeline.events$.subscribe((e) => events.push(e))
   sub.add(pipeline.refusals$.subscribe())
   sub.add(pipeline.start())
-  const reseller = registry.createReseller(`R ${dir}`).reseller
+  const reseller = registry.resellerByName('R') ?? registry.createReseller('R').reseller
   let msg = 0
   let seq = 0
 
+  /** Enrolls a server as the API does: the pipeline watches it from now on. */
   function enrollServer(slc = `SLC-${Math.random().toString(36).slice(2, 8)}`): Enrollment & { slc: string } {
     if (!registry.installation(slc)) {
-      const { enrollmentCode } = registry.registerInstallation(reseller.id, slc, 'Customer')
+      registry.registerInstallation(reseller.id, slc, 'Customer')
       registry.setSubscription(slc, scheduler.now() + 365 * 24 * 3600_000)
-      return { ...registry.enroll({ slc, enrollmentCode, serverName: 'R1', acceptedBy: 'test',
-        heartbeatIntervalMs: intervalMs }), slc }
     }
     const code = registry.renewEnrollmentCode(reseller.id, slc)
-    return { ...registry.enroll({ slc, enrollmentCode: code, serverName: 'R2', acceptedBy: 'test',
-      heartbeatIntervalMs: intervalMs }), slc }
+    const enrollment = registry.enroll({ slc, enrollmentCode: code, serverName: 'R',
+      acceptedBy: 'test', heartbeatIntervalMs: intervalMs })
+    pipeline.watch({ id: enrollment.serverId, slc, heartbeatIntervalMs: intervalMs })
+    return { ...enrollment, slc }
   }
 
   function push(server: { slc: string; serverId: string }, kind: 'heartbeat' | 'status', payload: Buffer) {
@@ -73,10 +79,12 @@ export function pipelineBench(options: { snapshot?: Map<string, ServerSnapshot>;
     },
     of: (type: VigilEvent['type'], serverId?: string) =>
       events.filter((e) => e.type === type && (!serverId || e.serverId === serverId)),
-    close() {
+    dir,
+    /** Stops; with `keep`, the data dir stays for a bench that restarts on it. */
+    close(keep = false) {
       sub.unsubscribe()
       db.close()
-      rmSync(dir, { recursive: true, force: true })
+      if (!keep) rmSync(dir, { recursive: true, force: true })
     },
   }
 }

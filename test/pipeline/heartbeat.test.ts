@@ -94,12 +94,13 @@ test('watches many servers independently', () => {
 test('after a restart, deadlines count from start-up, not from the last heartbeat', () => {
   const start = Date.parse('2026-03-01T10:00:00Z')
   const lastSeenAt = start - 6 * 3600_000
-  const first = pipelineBench({ start })
+  const first = pipelineBench({ start: lastSeenAt })
   const server = first.enrollServer()
-  first.close()
+  first.close(true)
 
   const p = pipelineBench({
     start,
+    dir: first.dir,
     snapshot: new Map([[server.serverId, { serverId: server.serverId, slc: server.slc,
       heartbeatIntervalMs: intervalMs, lastSeenAt, lastSeq: 0, unavailableSince: null,
       conditions: [] }]]),
@@ -111,6 +112,43 @@ test('after a restart, deadlines count from start-up, not from the last heartbea
   const [event] = p.of('serverUnavailable') as ServerUnavailable[]
   assert.ok(event, 'still silent three intervals after start-up: unavailable')
   assert.is(event.lastSeenAt, lastSeenAt)
+  p.close()
+})
+
+test('flags a server that enrolled but never sent anything, from its enrollment', () => {
+  const p = pipelineBench()
+  const enrolledAt = p.scheduler.now()
+  p.enrollServer()
+  p.scheduler.advanceBy(3 * intervalMs - 1000)
+  assert.is(p.of('serverUnavailable').length, 0)
+
+  p.scheduler.advanceBy(2000)
+  const [event] = p.of('serverUnavailable') as ServerUnavailable[]
+  assert.ok(event, 'a server never heard from is not healthy')
+  assert.is(event.lastSeenAt, enrolledAt, 'the outage starts at enrollment')
+  p.close()
+})
+
+test('does not count silence while the site has withdrawn or its subscription lapsed', () => {
+  const p = pipelineBench()
+  const server = p.enrollServer()
+  p.heartbeat(server)
+  p.registry.setAcceptance(server.slc, false, 'site admin')
+  p.scheduler.advanceBy(5 * 3600_000)
+  assert.is(p.of('serverUnavailable').length, 0, 'an opted-out site is not an outage')
+
+  p.registry.setAcceptance(server.slc, true, 'site admin')
+  p.scheduler.advanceBy(intervalMs)
+  p.heartbeat(server)
+  assert.is(p.of('serverAvailable').length, 0, 'so nothing to recover from')
+
+  p.registry.setSubscription(server.slc, p.scheduler.now() + intervalMs)
+  p.scheduler.advanceBy(24 * 3600_000)
+  assert.is(p.of('serverUnavailable').length, 0, 'nor is a lapsed subscription')
+
+  p.registry.setSubscription(server.slc, p.scheduler.now() + 365 * 24 * 3600_000)
+  p.scheduler.advanceBy(6 * intervalMs + 1000)
+  assert.is(p.of('serverUnavailable').length, 1, 'renewed and still silent: unavailable again')
   p.close()
 })
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { rotateKey } from '../../agent/credentials.ts'
+import { rotateKey, setAcceptance } from '../../agent/credentials.ts'
 import { eventually, startTestVigil, type TestVigil } from '../helpers/vigil.ts'
 
 const test = suite('server lifecycle')
@@ -36,7 +36,7 @@ test('rotates a server\'s key without losing messages sealed with the old one', 
 test('removing a server releases its state and refuses it from then on', async () => {
   const site = await t.site()
   const credentials = await site.enroll()
-  const agent = await site.agent(credentials)
+  const agent = await site.agent(credentials, { backoff: { initialMs: 20, maxMs: 50 } })
   const beats = t.vigil.metrics.value('vigil_events_total', { type: 'heartbeatReceived' })
   await agent.heartbeat()
   await eventually(() => assert.ok(
@@ -48,9 +48,10 @@ test('removing a server releases its state and refuses it from then on', async (
   assert.is(res.status, 200)
   assert.is(t.vigil.pipeline.trackedServers, tracked - 1)
 
-  const unknown = refusals('gate.unknown-server')
-  await agent.heartbeat()
-  await eventually(() => assert.ok(refusals('gate.unknown-server') > unknown))
+  const refusedBefore = refusals('auth.bad-credentials')
+  await eventually(() => assert.ok(refusals('auth.bad-credentials') > refusedBefore,
+    'disconnected at once, and its credentials no longer open a connection'))
+  assert.not.ok(agent.connected)
 
   const again = await t.api(`/api/operator/servers/${credentials.serverId}`,
     { method: 'DELETE', token: t.operatorToken })
@@ -64,6 +65,31 @@ test('a reseller token cannot remove servers', async () => {
     { method: 'DELETE', token: site.token })
   assert.is(res.status, 401)
   assert.ok(t.vigil.registry.server(credentials.serverId))
+})
+
+test('disconnects a server whose site withdrew, and its reconnects are refused', async () => {
+  const site = await t.site()
+  const credentials = await site.enroll()
+  const agent = await site.agent(credentials, { backoff: { initialMs: 20, maxMs: 50 } })
+  await setAcceptance(t.vigil.httpUrl, credentials, false, 'site admin')
+
+  const refusedBefore = refusals('auth.not-accepted')
+  await agent.heartbeat()
+  await eventually(() => assert.ok(refusals('auth.not-accepted') > refusedBefore,
+    'dropped, and the broker refuses it on reconnect'))
+  assert.not.ok(agent.connected)
+})
+
+test('shows an enrolled server that never sent anything as unavailable', async () => {
+  const site = await t.site()
+  await site.enroll('Never started')
+  t.scheduler.advanceBy(3 * 60_000 + 1000)
+  await eventually(async () => {
+    t.vigil.flush()
+    const res = await t.api(`/api/installations/${site.slc}`, { token: site.token })
+    const view = await res.json() as { serverDetails: Array<{ available: boolean; lastSeenAt: number | null }> }
+    assert.equal(view.serverDetails.map((s) => [s.available, s.lastSeenAt]), [[false, null]])
+  })
 })
 
 test.run()

@@ -44,8 +44,9 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     connects.set(client, { protocolVersion: packet.protocolVersion, will: packet.will })
     // Counted here: Aedes answers MQTT 5 itself (CONNACK 1) and never calls authenticate.
     if (packet.protocolVersion !== 4) {
-      refuse('auth.protocol', client, { clientId: packet.clientId,
+      const refusal = refuse('auth.protocol', client, { clientId: packet.clientId,
         version: packet.protocolVersion })
+      if (packet.protocolVersion === 3) return refuseProtocolVersion(client, refusal, done)
     }
     done(null, true)
   }
@@ -63,7 +64,7 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     }
 
     const info = connects.get(client)
-    // MQTT 3.1 gets this far; preConnect has already counted it.
+    // preConnect has answered and counted every other version; this only keeps them out.
     if (info?.protocolVersion !== 4) {
       const error = new Refusal('auth.protocol', { version: info?.protocolVersion })
       return done(Object.assign(error, { returnCode: 5 }) as unknown as AuthenticateError, false)
@@ -123,6 +124,21 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
   }
 
   return { preConnect, authenticate, authorizePublish, authorizeSubscribe, authorizeForward }
+}
+
+// CONNACK (type 2, remaining length 2), no session, return code 1.
+const connackUnacceptableProtocol = Buffer.from([0x20, 0x02, 0x00, 0x01])
+
+/**
+ * MQTT 3.1 must hear CONNACK 1, unacceptable protocol version (MQTT 3.1.1,
+ * 3.2.2.3), but Aedes turns any code from authenticate outside 2-5 into 5, and
+ * a refusal from preConnect closes the link without a CONNACK. So the CONNACK
+ * is written here, and the link closed on the next turn, as Aedes closes its own.
+ */
+function refuseProtocolVersion(client: Client, refusal: Refusal,
+  done: (error: Error | null, success: boolean) => void) {
+  client.conn.write(connackUnacceptableProtocol)
+  setImmediate(done, refusal, false)
 }
 
 function isOwnTelemetryTopic(server: ServerRecord, topic: string): boolean {

@@ -10,7 +10,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { Subject, type Observable } from 'rxjs'
 import type { Logger } from '../core/logger.ts'
 import type { Metrics } from '../core/metrics.ts'
-import { Refusal } from '../core/refusals.ts'
+import { isRefusal, Refusal } from '../core/refusals.ts'
 import type { RecordRefusal } from '../core/refusal-log.ts'
 import type { BrokerMessage } from '../pipeline/message.ts'
 import { createAuthHooks, type ServerDirectory } from './auth.ts'
@@ -72,7 +72,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       receivedAt: now(),
     })
   })
-  observeClients(aedes, logger, metrics)
+  observeClients(aedes, deps)
 
   const attach = (socket: Socket | TLSSocket) => {
     const client = aedes.handle(guard(socket, options.maxPacketBytes, deps, () => client.id))
@@ -128,7 +128,8 @@ function guard(socket: Socket | TLSSocket, limit: number, deps: BrokerDeps,
   sizeGuard.on('error', (error) => {
     const fields = { remote: socket.remoteAddress, clientId: clientId() }
     if (error instanceof PacketTooLarge) {
-      deps.recordRefusal(new Refusal('packet.too-large', { bytes: error.bytes, limit }), fields)
+      deps.recordRefusal(new Refusal('packet.too-large',
+        { bytes: error.bytes ?? 'malformed length', limit }), fields)
     }
     if (error instanceof ForbiddenTopic) {
       deps.recordRefusal(new Refusal('publish.foreign-topic', { topic: error.topic }), fields)
@@ -141,7 +142,8 @@ function guard(socket: Socket | TLSSocket, limit: number, deps: BrokerDeps,
   return duplex
 }
 
-function observeClients(aedes: Aedes, logger: Logger, metrics: Metrics) {
+function observeClients(aedes: Aedes, deps: BrokerDeps) {
+  const { logger, metrics } = deps
   const connected = metrics.gauge('vigil_mqtt_clients', 'Connected MQTT clients')
   aedes.on('client', (client) => {
     connected.set(aedes.connectedClients)
@@ -151,12 +153,26 @@ function observeClients(aedes: Aedes, logger: Logger, metrics: Metrics) {
     connected.set(aedes.connectedClients)
     logger.debug('clientDisconnected', { clientId: client.id })
   })
-  aedes.on('clientError', (client, error) => {
-    logger.debug('clientError', { clientId: client.id, error })
-  })
-  aedes.on('connectionError', (client, error) => {
-    logger.debug('connectionError', { clientId: client.id, error })
-  })
+
+  // Aedes ends a link on a protocol violation (PUBLISH before CONNECT, a bad
+  // protocol name, a second CONNECT, an unknown packet type, a CONNECT that
+  // never comes) before any hook of ours runs; those are refusals too.
+  const onError = (kind: string) => (client: Client | null, error: Error) => {
+    if (isRefusal(error) || isSocketError(error)) {
+      logger.debug(kind, { clientId: client?.id, error })
+      return
+    }
+    deps.recordRefusal(new Refusal('packet.protocol-error', { why: error.message.slice(0, 200) }),
+      { clientId: client?.id })
+  }
+  aedes.on('clientError', onError('clientError'))
+  aedes.on('connectionError', onError('connectionError'))
+}
+
+/** A peer that hangs up or resets is not a refusal; neither is our own destroy. */
+function isSocketError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && (/^E[A-Z]+$/.test(code) || code.startsWith('ERR_'))
 }
 
 function listen(server: Server, port: number, host: string) {

@@ -13,8 +13,11 @@ export class PacketTooLarge extends Error {
   override readonly name = 'PacketTooLarge'
   readonly code = 'packet.too-large'
 
-  constructor(readonly bytes: number, readonly limit: number) {
-    super(`MQTT packet of ${bytes} bytes exceeds the limit of ${limit}`)
+  /** `bytes` is null when the length field itself is malformed (more than 4 bytes). */
+  constructor(readonly bytes: number | null, readonly limit: number) {
+    super(bytes === null
+      ? 'MQTT remaining length longer than 4 bytes (MQTT 3.1.1, 2.2.3)'
+      : `MQTT packet of ${bytes} bytes exceeds the limit of ${limit}`)
   }
 }
 
@@ -46,26 +49,38 @@ export class PacketSizeGuard extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
     let offset = 0
+    // Where the packet being read began in this chunk: what lies before it is
+    // whole, valid packets, which still go through when this one is refused.
+    let packetStart = 0
+    const refuse = (error: Error) => this.#refuse(chunk.subarray(0, packetStart), error, done)
+
     while (offset < chunk.length) {
       if (this.#remaining > 0) {
         const take = Math.min(this.#remaining, chunk.length - offset)
         const forbidden = this.#topic && this.#readTopic(chunk.subarray(offset, offset + take))
-        if (forbidden) return done(forbidden)
+        if (forbidden) return refuse(forbidden)
         this.#remaining -= take
         offset += take
         continue
       }
 
+      if (this.#header.length === 0) packetStart = offset
       this.#header.push(chunk[offset++]!)
       const length = readRemainingLength(this.#header)
-      if (length === 'malformed') return done(new PacketTooLarge(Infinity, this.#limit))
+      if (length === 'malformed') return refuse(new PacketTooLarge(null, this.#limit))
       if (length === undefined) continue
-      if (length > this.#limit) return done(new PacketTooLarge(length, this.#limit))
+      if (length > this.#limit) return refuse(new PacketTooLarge(length, this.#limit))
       this.#remaining = length
       this.#topic = this.#header[0]! >> 4 === 3 ? [] : undefined
       this.#header = []
     }
     done(null, chunk)
+  }
+
+  /** Passes on the valid part, then fails once Aedes has had a turn to read it. */
+  #refuse(valid: Buffer, error: Error, done: TransformCallback) {
+    if (valid.length > 0) this.push(valid)
+    setImmediate(() => done(error))
   }
 
   /** Collects the topic: a 2-byte length, then UTF-8 (MQTT 3.1.1, 1.5.3). */

@@ -17,6 +17,7 @@ export const refusalCodes = {
   'publish.retain-refused': 'retained messages are not accepted',
   'subscribe.forbidden': 'a server may subscribe only to its own command topic',
   'packet.too-large': 'the packet exceeds the size limit',
+  'packet.protocol-error': 'the connection broke the MQTT 3.1.1 protocol and was closed',
   // pipeline
   'decode.bad-topic': 'the topic does not follow vigil/v1/<slc>/<server>/<kind>',
   'decode.heartbeat-not-empty': 'a heartbeat must be an empty message',

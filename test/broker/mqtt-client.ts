@@ -155,12 +155,12 @@ export async function rawSession(
   }
 }
 
-function mqttString(text: string): Buffer {
+export function mqttString(text: string): Buffer {
   const bytes = Buffer.from(text, 'utf8')
   return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes])
 }
 
-function mqttPacket(header: number, body: Buffer): Buffer {
+export function mqttPacket(header: number, body: Buffer): Buffer {
   const length: number[] = []
   let n = body.length
   do {

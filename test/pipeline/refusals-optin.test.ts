@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { setAcceptance, type AgentCredentials } from '../../agent/credentials.ts'
 import type { VigilEvent } from '../../core/events.ts'
 import type { RefusalCode } from '../../core/refusals.ts'
-import { connect, connectRefused, endAll, refusals } from '../broker/mqtt-client.ts'
+import { closed, connect, connectRefused, endAll, refusals } from '../broker/mqtt-client.ts'
 import { eventually, startTestVigil, type TestSite, type TestVigil } from '../helpers/vigil.ts'
 
 const test = suite('pipeline: subscription expiry and withdrawn acceptance')
@@ -44,12 +44,17 @@ async function heartbeatTaken(client: MqttClient, creds: AgentCredentials) {
   await eventually(() => assert.is(heartbeats(creds.serverId), before + 1, 'taken'), 3_000)
 }
 
-/** A heartbeat on an open link that the pipeline refuses with this code; the link stays. */
+/**
+ * A heartbeat on an open link that the pipeline refuses with this code; the
+ * server may no longer send, so Vigil also closes its link.
+ */
 async function heartbeatRefused(client: MqttClient, creds: AgentCredentials, code: RefusalCode) {
   const before = refusals(t, code)
   const taken = heartbeats(creds.serverId)
-  await client.publishAsync(creds.topics.heartbeat, Buffer.alloc(0), { qos: 1 })
+  const dropped = closed(client)
+  client.publish(creds.topics.heartbeat, Buffer.alloc(0), { qos: 0 })
   await eventually(() => assert.is(refusals(t, code), before + 1, `counted as ${code}`), 3_000)
+  await dropped
   assert.is(heartbeats(creds.serverId), taken, 'nothing reached the actor')
 }
 
@@ -93,7 +98,7 @@ test('refuses a connected server\'s messages once the operator ends its subscrip
   assert.is(await lastSeenAt(site, creds.serverId), seen, 'a refused message is not shown as valid')
 
   await setSubscription(site.slc, t.scheduler.now() + hourMs)
-  await heartbeatTaken(client, creds)
+  await heartbeatTaken(await connect(t, creds), creds)
 })
 
 test('refuses a connected server\'s messages once its subscription runs out in time', async () => {
@@ -124,7 +129,7 @@ test('refuses a server whose site withdrew acceptance, and takes it once re-acce
   assert.is(refusals(t, 'auth.not-accepted'), before + 1)
 
   await setAcceptance(t.vigil.httpUrl, creds, true, 'Site manager')
-  await heartbeatTaken(client, creds)
+  await heartbeatTaken(await connect(t, creds), creds)
   const again = await connect(t, sibling)
   await heartbeatTaken(again, sibling)
 })

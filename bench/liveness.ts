@@ -33,7 +33,8 @@ function setup() {
     scheduler,
     logger: createJsonLogger({ level: 'error' }),
     metrics: new Metrics(),
-    options: { maxClockSkewMs: 600_000, livenessTickMs: tickMs },
+    options: { maxClockSkewMs: 600_000, livenessTickMs: tickMs, messageBurst: 100,
+      messagesPerSecond: 5 },
   })
   let unavailable = 0
   let lastUnavailableAt = 0

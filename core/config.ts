@@ -28,6 +28,11 @@ export interface VigilOptions {
   maxClockSkewMs: number
   /** Resolution of the liveness timing wheel. */
   livenessTickMs: number
+  /** Messages one server may send at once, and per second after that. */
+  messageBurst: number
+  messagesPerSecond: number
+  /** Events older than this are pruned from the embedded history. */
+  historyRetentionDays: number
   /** Store writes are batched: at most this many events per transaction... */
   writeBatchSize: number
   /** ...and at most this long between a change and its write. */
@@ -64,6 +69,9 @@ export const defaultOptions: VigilOptions = {
   heartbeatIntervalMs: 60_000,
   maxClockSkewMs: 10 * 60_000,
   livenessTickMs: 250,
+  messageBurst: 100,
+  messagesPerSecond: 5,
+  historyRetentionDays: 400,
   writeBatchSize: 500,
   writeFlushMs: 200,
   logLevel: 'info',
@@ -105,6 +113,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Vi
   assign(options, 'publicMqttUrl', text('VIGIL_PUBLIC_MQTT_URL'))
   assign(options, 'maxPacketBytes', positive('VIGIL_MAX_PACKET_BYTES'))
   assign(options, 'heartbeatIntervalMs', positive('VIGIL_HEARTBEAT_INTERVAL_MS'))
+  assign(options, 'historyRetentionDays', positive('VIGIL_HISTORY_RETENTION_DAYS'))
 
   Object.assign(options, influxFromEnv(text, positive))
 

@@ -31,6 +31,7 @@ export const refusalCodes = {
   'gate.subscription-expired': 'the installation has no active support subscription',
   'gate.replay': 'the sequence number is not newer than the last accepted one',
   'gate.stale': 'the send time is too far from the receive time',
+  'gate.rate-limited': 'the server sends faster than any recording server should',
 } as const
 
 export type RefusalCode = keyof typeof refusalCodes

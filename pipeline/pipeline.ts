@@ -21,10 +21,11 @@ import { decode } from './decode.ts'
 import { decrypt, type KeyRing } from './decrypt.ts'
 import { gate, isMonitored, ReplayGuard } from './gate.ts'
 import { LivenessWheel } from './liveness.ts'
+import { SendRate, type SendRateOptions } from './send-rate.ts'
 import type { BrokerMessage } from './message.ts'
 import { validate } from './validate.ts'
 
-export interface PipelineOptions {
+export interface PipelineOptions extends SendRateOptions {
   maxClockSkewMs: number
   livenessTickMs: number
 }
@@ -69,6 +70,7 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
 
   const wheel = new LivenessWheel(options.livenessTickMs, scheduler)
   const replay = new ReplayGuard()
+  const rate = new SendRate(options)
   const restored = new Map(deps.snapshot ?? [])
   for (const s of restored.values()) replay.restore(s.serverId, s.lastSeq)
 
@@ -76,7 +78,9 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
     received.inc()
     try {
       const decoded = decode(message)
-      const valid = gate(validate(decrypt(decoded, keys)), replay, options)
+      const checked = validate(decrypt(decoded, keys))
+      rate.take(checked.server.id, message.receivedAt)
+      const valid = gate(checked, replay, options)
       const base = { serverId: valid.server.id, slc: valid.server.slc, at: message.receivedAt,
         intervalMs: valid.server.heartbeatIntervalMs }
       if (valid.kind === 'heartbeat') {
@@ -187,6 +191,7 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
   function forget(serverId: string) {
     wheel.disarm(serverId)
     replay.forget(serverId)
+    rate.forget(serverId)
     restored.delete(serverId)
     actors.delete(serverId)
   }

@@ -12,6 +12,8 @@ export interface ServerSnapshot {
   slc: string
   heartbeatIntervalMs: number
   lastSeenAt: number | null
+  /** Set when restored: Vigil's start-up, from which silence counts again. */
+  watchedSince?: number
   lastSeq: number
   unavailableSince: number | null
   conditions: Array<Condition & { raisedAt: number }>
@@ -124,7 +126,8 @@ export class StateStore {
     }
 
     if (historyEventTypes.has(event.type)) this.#record(event)
-    if (outbox) s.outbox.run(JSON.stringify(event), event.at)
+    // Heartbeats reach the history store as per-minute uptime, not one by one.
+    if (outbox && event.type !== 'heartbeatReceived') s.outbox.run(JSON.stringify(event), event.at)
   }
 
   #record(event: VigilEvent) {

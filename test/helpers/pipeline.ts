@@ -38,7 +38,8 @@ export function pipelineBench(options: {
   const source = new Subject<BrokerMessage>()
   const pipeline: Pipeline = createPipeline(source, {
     keys: registry, scheduler, logger, metrics, snapshot: options.snapshot,
-    options: { maxClockSkewMs: 600_000, livenessTickMs: tickMs },
+    options: { maxClockSkewMs: 600_000, livenessTickMs: tickMs, messageBurst: 100,
+      messagesPerSecond: 5 },
   })
   const events: VigilEvent[] = []
   const sub = pipeline.events$.subscribe((e) => events.push(e))

@@ -152,4 +152,20 @@ test('does not count silence while the site has withdrawn or its subscription la
   p.close()
 })
 
+test('refuses a server that floods, past its burst, and lets it send again later', () => {
+  const p = pipelineBench()
+  const flooder = p.enrollServer()
+  const neighbour = p.enrollServer()
+  for (let i = 0; i < 150; i++) p.heartbeat(flooder)
+  p.heartbeat(neighbour)
+  assert.is(p.of('heartbeatReceived', flooder.serverId).length, 100)
+  assert.is(p.metrics.value('vigil_refusals_total', { code: 'gate.rate-limited' }), 50)
+  assert.is(p.of('heartbeatReceived', neighbour.serverId).length, 1, 'others are not affected')
+
+  p.scheduler.advanceBy(1000)
+  for (let i = 0; i < 10; i++) p.heartbeat(flooder)
+  assert.is(p.of('heartbeatReceived', flooder.serverId).length, 105, 'five per second refill')
+  p.close()
+})
+
 test.run()

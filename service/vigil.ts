@@ -76,6 +76,7 @@ export async function startVigil(
     outbox: influx !== undefined,
   }, logger, metrics)
 
+  const stopPruning = pruneHistoryHourly(state, options.historyRetentionDays, now, logger)
   const recordRefusal = createRefusalLog(metrics, logger)
   const broker = await startBroker(
     { host: options.host, port: options.mqttPort, plainPort: options.mqttPlainPort,
@@ -134,6 +135,7 @@ export async function startVigil(
       await httpClosed
       await broker.close()
       subscriptions.unsubscribe()
+      stopPruning()
       writer.close()
       await influx?.close()
       db.close()
@@ -169,6 +171,18 @@ function wirePipeline(pipeline: Pipeline, writer: BatchWriter, logger: Logger,
 const dropsConnection: ReadonlySet<RefusalCode> = new Set([
   'gate.unknown-server', 'gate.not-accepted', 'gate.subscription-expired',
 ] as const)
+
+/** Embedded history is kept for `days` (VIGIL_HISTORY_RETENTION_DAYS), then pruned. */
+function pruneHistoryHourly(state: StateStore, days: number, now: () => number, logger: Logger) {
+  const prune = () => {
+    const pruned = state.pruneHistory(now() - days * 24 * 3600_000)
+    if (pruned > 0) logger.info('historyPruned', { events: pruned, retentionDays: days })
+  }
+  prune()
+  const timer = setInterval(prune, 3600_000)
+  timer.unref()
+  return () => clearInterval(timer)
+}
 
 function loadTls(options: VigilOptions, logger: Logger) {
   if (options.tlsCertFile && options.tlsKeyFile) {

@@ -67,6 +67,11 @@ export class StateStore {
     this.#apply(events, outbox)
   }
 
+  /** Deletes embedded history older than `before`; current state is never pruned. */
+  pruneHistory(before: number): number {
+    return this.#db.prepare('DELETE FROM events WHERE at < ?').run(before).changes
+  }
+
   /** Keeps an event the store could not take, with why, for an operator to look at. */
   setAside(event: VigilEvent, why: string): void {
     this.#db

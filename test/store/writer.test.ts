@@ -112,4 +112,14 @@ test('removing a busy server never stops the writes of the others', async () => 
   await t.close()
 })
 
+test('prunes history past its retention and keeps the current state', () => {
+  const s = setup()
+  const state = new StateStore(s.db)
+  state.apply([raised(s.serverId, 'old', 1_000), raised(s.serverId, 'new', 9_000)])
+  assert.is(state.pruneHistory(5_000), 1)
+  assert.is(count(s.db, 'SELECT COUNT(*) AS n FROM events'), 1)
+  assert.is(count(s.db, 'SELECT COUNT(*) AS n FROM conditions'), 2, 'active conditions stay')
+  s.close()
+})
+
 test.run()

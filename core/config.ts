@@ -41,7 +41,7 @@ export interface VigilOptions {
   /**
    * InfluxDB as the history store, over the v1 HTTP API (/write, /query) that
    * 1.x serves natively and 2.x/3.x for compatibility. Unset keeps the
-   * embedded history. See docs/readme-influx.md.
+   * embedded history. See the README, "History in InfluxDB, and Grafana".
    */
   influxUrl?: string
   /** Fleet-wide database; each reseller's is `<influxDatabase>_<reseller id>`. */
@@ -125,7 +125,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Vi
   return options
 }
 
-/** The VIGIL_INFLUX_* variables (docs/readme-influx.md). */
+/** The VIGIL_INFLUX_* variables (README: History in InfluxDB, and Grafana). */
 function influxFromEnv(
   text: (name: string) => string | undefined,
   positive: (name: string) => number | undefined,

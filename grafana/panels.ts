@@ -60,7 +60,9 @@ export function tablePanel(ctx: DashboardContext, spec: PanelSpec & { sortBy?: s
     .targets(targets(ctx, spec.queries.map((q) => ({ ...q, format: 'table' as const }))))
     .span(spec.width ?? 12).height(spec.height ?? 8)
   if (spec.unit) panel.unit(spec.unit)
-  if (spec.sortBy) panel.sortBy([new common.TableSortByFieldStateBuilder().displayName(spec.sortBy).desc(true)])
+  if (spec.sortBy) {
+    panel.sortBy([new common.TableSortByFieldStateBuilder().displayName(spec.sortBy).desc(true)])
+  }
   return panel
 }
 
@@ -78,7 +80,8 @@ export function timelinePanel(ctx: DashboardContext, spec: PanelSpec) {
     .title(spec.title).description(spec.description).datasource(ctx.datasource)
     .targets(targets(ctx, spec.queries))
     .mappings([
-      { type: MappingType.RangeToText, options: { from: 0, to: 0.999, result: { text: 'down', color: 'red' } } },
+      { type: MappingType.RangeToText,
+        options: { from: 0, to: 0.999, result: { text: 'down', color: 'red' } } },
       { type: MappingType.ValueToText, options: { '1': { text: 'up', color: 'green' } } },
     ])
     .span(spec.width ?? 24).height(spec.height ?? 6)

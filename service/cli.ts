@@ -2,6 +2,8 @@
  * The operator's command line, working on the data dir of a Vigil (running or
  * not: SQLite in WAL mode lets both write). Usage: `npm run cli -- help`.
  */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { optionsFromEnv, resolveOptions } from '../core/config.ts'
 import { openDb } from '../store/db.ts'
@@ -13,6 +15,8 @@ const usage = `vigil operator CLI (data dir: VIGIL_DATA_DIR, default ./data)
 
   reseller create <name>           create a reseller; prints its API token once
   reseller list                    list resellers
+  reseller new-token <name>        replace a reseller's API token (the old one stops
+                                   working at once); prints the new one once
   operator-token create [label]    create an operator API token; printed once
   subscription set <slc> <date>    set the support subscription expiry (YYYY-MM-DD,
                                    ISO 8601 time, or "none" to end it)
@@ -25,6 +29,12 @@ const commands: Record<string, Command> = {
   'reseller create': (registry, [name]) => {
     const { reseller, token } = registry.createReseller(required(name, 'name'))
     console.log(`reseller ${reseller.id} "${reseller.name}" created`)
+    console.log(`token ${token}`)
+    console.log('The token is shown only now; Vigil keeps only its hash.')
+  },
+  'reseller new-token': (registry, [name]) => {
+    const { reseller, token } = registry.renewResellerToken(required(name, 'name'))
+    console.log(`reseller ${reseller.id} "${reseller.name}" has a new token; the old one no longer works`)
     console.log(`token ${token}`)
     console.log('The token is shown only now; Vigil keeps only its hash.')
   },
@@ -46,15 +56,25 @@ const commands: Record<string, Command> = {
   'installation show': (registry, [slc]) => {
     const installation = registry.installation(required(slc, 'slc'))
     if (!installation) throw new StoreError('not-found', `no installation ${slc}`)
-    console.log(JSON.stringify({ ...installation, acceptances: registry.acceptanceLog(installation.slc) },
-      null, 2))
+    const acceptances = registry.acceptanceLog(installation.slc)
+      .map((a) => ({ accepted: a.accepted === 1, byWhom: a.byWhom, at: isoTime(a.at) }))
+    console.log(JSON.stringify({
+      ...installation,
+      subscriptionExpiresAt: installation.subscriptionExpiresAt === null ? null
+        : isoTime(installation.subscriptionExpiresAt),
+      createdAt: isoTime(installation.createdAt),
+      acceptances,
+    }, null, 2))
   },
 }
 
-// InfluxDB history and Grafana provisioning (docs/readme-influx.md).
+// InfluxDB history and Grafana provisioning (README: History in InfluxDB, and Grafana).
 Object.assign(commands, influxCommands(commands['reseller create']!))
 
-export async function runCli(argv: string[], registry: Registry): Promise<number> {
+/** An open registry (tests, the influx suite), or the data dir whose database to open. */
+export type CliTarget = Registry | { dataDir: string }
+
+export async function runCli(argv: string[], target: CliTarget): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true })
   const name = positionals.slice(0, 2).join(' ')
   const command = commands[name]
@@ -62,6 +82,10 @@ export async function runCli(argv: string[], registry: Registry): Promise<number
     console.log(usage + influxUsage)
     return positionals[0] === 'help' || positionals.length === 0 ? 0 : 2
   }
+
+  const { registry, close } = target instanceof Registry
+    ? { registry: target, close: () => undefined }
+    : openRegistry(target.dataDir)
   try {
     await command(registry, positionals.slice(2))
     return 0
@@ -71,7 +95,28 @@ export async function runCli(argv: string[], registry: Registry): Promise<number
       return 1
     }
     throw error
+  } finally {
+    close()
   }
+}
+
+/**
+ * Says on stderr which data dir the commands change, and warns before making
+ * a database: a mistyped VIGIL_DATA_DIR would otherwise create resellers and
+ * tokens in a database no Vigil reads, with nothing to show for it.
+ */
+function openRegistry(dataDir: string) {
+  const file = resolve(join(dataDir, 'vigil.sqlite'))
+  console.error(`data dir ${resolve(dataDir)}`)
+  if (!existsSync(file)) {
+    console.error(`warning: creating a new database at ${file}; is VIGIL_DATA_DIR the service's?`)
+  }
+  const db = openDb(dataDir)
+  return { registry: new Registry(db), close: () => db.close() }
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString()
 }
 
 function required(value: string | undefined, what: string): string {
@@ -90,8 +135,5 @@ function parseExpiry(value: string): number | null {
 const isMain = import.meta.url === `file://${process.argv[1]}`
 if (isMain) {
   const options = resolveOptions(optionsFromEnv())
-  const db = openDb(options.dataDir)
-  const code = await runCli(process.argv.slice(2), new Registry(db))
-  db.close()
-  process.exit(code)
+  process.exit(await runCli(process.argv.slice(2), { dataDir: options.dataDir }))
 }

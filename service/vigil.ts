@@ -66,7 +66,7 @@ export async function startVigil(
   const db = openDb(options.dataDir)
   const registry = new Registry(db, now)
   const state = new StateStore(db)
-  // InfluxDB history when configured (docs/readme-influx.md): events go through the outbox.
+  // InfluxDB history when configured (README: History in InfluxDB, and Grafana): events go through the outbox.
   const influx = createInfluxStore(options, { db, scheduler, logger, metrics,
     snapshot: state.snapshot().values(), resellerIds: () => registry.listResellers().map((r) => r.id) })
   const writer = new BatchWriter(state, {

@@ -51,8 +51,9 @@ export function fleetHealth(ctx: DashboardContext) {
     .withPanel(timeseriesPanel(ctx, {
       title: 'Outages started',
       description: 'Servers newly marked unavailable (three heartbeats missed), per interval.',
-      queries: [{ query: `SELECT count("started_at") FROM "events" WHERE "type" = 'serverUnavailable'
-        AND $timeFilter GROUP BY time($__interval) fill(0)`, alias: 'outages' }],
+      queries: [{ query: `SELECT count("started_at") FROM "events"
+        WHERE "type" = 'serverUnavailable' AND $timeFilter GROUP BY time($__interval) fill(0)`,
+      alias: 'outages' }],
       width: 12,
     }))
     .build()

@@ -4,13 +4,13 @@
  * variable offers only his id: his datasource's user reads nothing else.
  */
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
-import { statPanel, tablePanel, tagVariable, timeseriesPanel, type DashboardContext } from '../panels.ts'
-import { dashboardDefaults, resellerFilter } from './common.ts'
+import { statPanel, tablePanel, timeseriesPanel, type DashboardContext } from '../panels.ts'
+import { dashboardDefaults, resellerFilter, resellerVariable } from './common.ts'
 
 export function resellerOverview(ctx: DashboardContext) {
   return dashboardDefaults(new DashboardBuilder('Vigil: reseller overview'), ctx, 'vigil-overview')
     .description('Your customers\' sites: those in error first, availability, open problems.')
-    .withVariable(tagVariable(ctx, { name: 'reseller', label: 'Reseller', key: 'reseller_id', includeAll: true }))
+    .withVariable(resellerVariable(ctx))
     .withPanel(statPanel(ctx, {
       title: 'Sites in error',
       description: 'Sites with an unavailable server or an open condition.',
@@ -20,7 +20,8 @@ export function resellerOverview(ctx: DashboardContext) {
     .withPanel(statPanel(ctx, {
       title: 'Availability',
       description: 'Share of server-minutes in the range during which servers were available.',
-      queries: [{ query: `SELECT 100 * mean("up") FROM "uptime" WHERE ${resellerFilter} AND $timeFilter` }],
+      queries: [{ query: `SELECT 100 * mean("up") FROM "uptime"
+        WHERE ${resellerFilter} AND $timeFilter` }],
       unit: 'percent',
     }).decimals(2))
     .withPanel(tablePanel(ctx, {
@@ -40,7 +41,7 @@ export function resellerOverview(ctx: DashboardContext) {
     ]))
     .withPanel(tablePanel(ctx, {
       title: 'Open problems',
-      description: 'Unavailable servers and conditions raised but not cleared, per server and kind.',
+      description: 'Unavailable servers and conditions raised but not cleared.',
       queries: [{ query: `SELECT "open" FROM (SELECT sum("active_change") AS "open" FROM "events"
         WHERE ${resellerFilter} GROUP BY "slc", "customer", "server", "kind") WHERE "open" > 0
         GROUP BY "slc", "customer", "server", "kind"` }],
@@ -49,8 +50,9 @@ export function resellerOverview(ctx: DashboardContext) {
     .withPanel(timeseriesPanel(ctx, {
       title: 'Availability per site',
       description: 'Share of server-minutes available, per site.',
-      queries: [{ query: `SELECT 100 * mean("up") FROM "uptime" WHERE ${resellerFilter} AND $timeFilter
-        GROUP BY time($__interval), "slc" fill(none)`, alias: '$tag_slc' }],
+      queries: [{ query: `SELECT 100 * mean("up") FROM "uptime"
+        WHERE ${resellerFilter} AND $timeFilter GROUP BY time($__interval), "slc" fill(none)`,
+      alias: '$tag_slc' }],
       unit: 'percent',
       width: 24,
     }).min(0).max(100))

@@ -133,6 +133,6 @@ export class InfluxProvisioner {
     if (this.#mode === 'influxql') return
     throw new ProvisioningError(`database "${database}" and its read-only access are managed `
       + 'outside Vigil (VIGIL_INFLUX_PROVISIONING=external); create them as '
-      + 'docs/readme-influx.md shows')
+      + 'the README (History in InfluxDB) shows')
   }
 }

@@ -17,10 +17,26 @@ let sites: Awaited<ReturnType<typeof seedHistory>>
 let fleetReader: HistoryCredentials
 let alphaReader: HistoryCredentials
 
-interface Panel { title: string; datasource?: { uid?: string }; targets?: Array<{ refId: string; query: string;
-  datasource?: { type?: string; uid?: string } }> }
-interface DashboardJson { title: string; uid: string; panels: Panel[]; templating: { list: Array<{ name: string;
-  query: string; datasource: { uid: string } }> } }
+interface Target {
+  refId: string
+  query: string
+  datasource?: { type?: string; uid?: string }
+}
+
+interface Panel {
+  title: string
+  datasource?: { uid?: string }
+  targets?: Target[]
+}
+
+interface DashboardJson {
+  title: string
+  uid: string
+  panels: Panel[]
+  templating: { list: Array<{ name: string; query: string; datasource: { uid: string } }> }
+}
+
+type Login = { username: string; password: string }
 
 test.before(async () => {
   influxd = await startInfluxd({ auth: true })
@@ -58,12 +74,13 @@ function expand(query: string, variables: Record<string, string>, intervalText: 
     })
 }
 
-async function run(credentials: { username: string; password: string }, db: string, q: string): Promise<Rows> {
+async function run(credentials: Login, db: string, q: string): Promise<Rows> {
   const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
-  const res = await fetch(`${influxd.url}/query`, { method: 'POST', headers: { authorization: `Basic ${basic}` },
+  const res = await fetch(`${influxd.url}/query`, { method: 'POST',
+    headers: { authorization: `Basic ${basic}` },
     body: new URLSearchParams({ q, db, epoch: 'ms' }) })
-  const json = await res.json() as { error?: string; results: Array<{ error?: string; series?: Array<{
-    tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }> }
+  const json = await res.json() as { error?: string; results: Array<{ error?: string;
+    series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }> }
   const error = json.error ?? json.results[0]?.error
   if (error) throw new Error(`${error}\n  in ${q}`)
   return (json.results[0]!.series ?? []).flatMap((s) => s.values.map((v) =>
@@ -73,11 +90,13 @@ async function run(credentials: { username: string; password: string }, db: stri
 test('the committed provisioning is exactly what the generator writes', () => {
   const files = fleetBundle()
   assert.equal(staleFiles(committedRoot, files), [], 'run `npm run grafana` and commit the result')
-  assert.equal(committedFiles().sort(), files.map((file) => file.path).sort(), 'no stray committed files')
+  const generated = files.map((file) => file.path).sort()
+  assert.equal(committedFiles().sort(), generated, 'no stray committed files')
 })
 
 test('leaves no placeholder unresolved and points every query at the bundle\'s datasource', () => {
-  for (const files of [fleetBundle(), resellerBundle({ id: 'r-0123456789ab', name: 'Alpha' }, alphaReader)]) {
+  const reseller = resellerBundle({ id: 'r-0123456789ab', name: 'Alpha' }, alphaReader)
+  for (const files of [fleetBundle(), reseller]) {
     const uid = datasourceUidOf(files)
     for (const file of dashboardsOf(files)) {
       const text = JSON.stringify(file)
@@ -85,15 +104,18 @@ test('leaves no placeholder unresolved and points every query at the bundle\'s d
       assert.not.match(text, /__inputs|DS_INFLUX/, `${file.title}: not an export with inputs`)
       for (const panel of file.panels) {
         assert.is(panel.datasource?.uid, uid, `${file.title} / ${panel.title}`)
-        for (const target of panel.targets ?? []) assert.equal(target.datasource, { type: 'influxdb', uid })
+        for (const target of panel.targets ?? []) {
+          assert.equal(target.datasource, { type: 'influxdb', uid })
+        }
       }
       for (const variable of file.templating?.list ?? []) assert.is(variable.datasource.uid, uid)
     }
-    assert.is(new Set(dashboardsOf(files).map((d) => d.uid)).size, dashboardsOf(files).length, 'unique uids')
+    const uids = dashboardsOf(files).map((d) => d.uid)
+    assert.is(new Set(uids).size, uids.length, 'unique uids')
   }
 })
 
-test('runs every panel query of the fleet bundle on InfluxDB and gets the expected values', async () => {
+test('runs every panel query of the fleet bundle on InfluxDB: expected answers', async () => {
   let checked = 0
   const variables = { reseller: sites.alpha, slc: 'SLC-A1' }
   for (const dashboard of dashboardsOf(fleetBundle())) {
@@ -105,7 +127,8 @@ test('runs every panel query of the fleet bundle on InfluxDB and gets the expect
       assert.ok(checks, `expectations for ${dashboard.title} / ${panel.title}`)
       assert.is(checks!.length, panel.targets!.length, `${panel.title}: one check per query`)
       for (const [index, target] of panel.targets!.entries()) {
-        const rows = await run(fleetReader, fleetReader.database, expand(target.query, values, expected!.interval))
+        const q = expand(target.query, values, expected!.interval)
+        const rows = await run(fleetReader, fleetReader.database, q)
         checks![index]!(rows, `${dashboard.title} / ${panel.title} / ${target.refId}`)
         checked++
       }
@@ -119,7 +142,8 @@ test('fills the template variables from InfluxDB', async () => {
   const [reseller, slc] = overview.templating.list
   const resellers = await run(fleetReader, fleetReader.database, reseller!.query)
   assert.equal(resellers.map((r) => r.value).sort(), [sites.alpha, sites.bravo].sort())
-  const slcs = await run(fleetReader, fleetReader.database, expand(slc!.query, { reseller: sites.alpha }, '1h'))
+  const q = expand(slc!.query, { reseller: sites.alpha }, '1h')
+  const slcs = await run(fleetReader, fleetReader.database, q)
   assert.equal(slcs.map((r) => r.value), ['SLC-A1', 'SLC-A2'])
 })
 
@@ -133,14 +157,16 @@ test('a reseller\'s bundle reads his data with his credentials, and only his', a
 
   const overview = dashboardsOf(files).find((d) => d.title === 'Vigil: reseller overview')!
   const [variable] = overview.templating.list
-  assert.equal((await run(alphaReader, alphaReader.database, variable!.query)).map((r) => r.value), [sites.alpha])
+  const offered = await run(alphaReader, alphaReader.database, variable!.query)
+  assert.equal(offered.map((r) => r.value), [sites.alpha])
 
   const expected = expectations(sites)['Vigil: reseller overview']!
   for (const reseller of [sites.alpha, '.*']) {
     for (const panel of overview.panels) {
       for (const [index, target] of panel.targets!.entries()) {
         const q = expand(target.query, { reseller }, expected.interval)
-        expected.panels[panel.title]![index]!(await run(alphaReader, alphaReader.database, q), `${panel.title} as Alpha`)
+        const rows = await run(alphaReader, alphaReader.database, q)
+        expected.panels[panel.title]![index]!(rows, `${panel.title} as Alpha`)
       }
     }
   }
@@ -153,11 +179,35 @@ test('a reseller\'s bundle reads his data with his credentials, and only his', a
 test('the committed files are readable YAML and JSON of the shapes Grafana loads', () => {
   const text = (path: string) => readFileSync(join(committedRoot, path), 'utf8')
   assert.match(text('datasources/vigil.yaml'), /^apiVersion: 1\ndatasources:\n {2}- name: /m)
-  assert.match(text('dashboards/vigil.yaml'), /path: "\/etc\/grafana\/provisioning\/dashboards\/vigil"/)
+  const provider = text('dashboards/vigil.yaml')
+  assert.ok(provider.includes('path: "/etc/grafana/provisioning/dashboards/vigil"'))
   for (const path of committedFiles().filter((p) => p.endsWith('.json'))) {
     const dashboard = JSON.parse(text(path)) as DashboardJson
     assert.ok(dashboard.uid && dashboard.title && dashboard.panels.length > 0, path)
   }
+})
+
+test('runs the README\'s InfluxQL examples for analysts', async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const examples = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!)
+  assert.ok(examples.length >= 6, `${examples.length} examples`)
+  const answers: Rows[] = []
+  for (const example of examples) {
+    // The seeded history ends at END; "now" is moved there.
+    const q = example.replace(/now\(\)/g, `'${new Date(END).toISOString()}'`)
+    const rows = await run(fleetReader, fleetReader.database, q)
+    assert.ok(rows.length > 0, `no answer to\n${example}`)
+    answers.push(rows)
+  }
+  const byKind = (rows: Rows, column: string) => Object.fromEntries(rows.map((r) =>
+    [r.kind, Math.round(Number(r[column]) * 1000) / 1000]))
+  const mttr = answers.find((rows) => 'mttr_minutes' in rows[0]!)!
+  assert.equal(byKind(mttr, 'mttr_minutes'), { 'camera-unreachable': 30, 'drive-full': 10,
+    'license-shortage': 60, 'server-unavailable': 30 })
+  const isTop = (rows: Rows) => rows.length === 4 && 'hours' in rows[0]! && 'kind' in rows[0]!
+  const top = answers.find(isTop)!
+  assert.equal(byKind(top, 'hours'), { 'camera-unreachable': 0.5, 'drive-full': 0.167,
+    'license-shortage': 1, 'server-unavailable': 0.5 })
 })
 
 test.run()

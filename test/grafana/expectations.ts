@@ -23,8 +23,9 @@ const half = hour / 2
 function rows(expected: Rows): Check {
   return (actual, label) => {
     const keys = [...new Set(expected.flatMap((row) => Object.keys(row)))]
-    const project = (row: Record<string, unknown>) => JSON.stringify(Object.fromEntries(keys.map((k) =>
-      [k, typeof row[k] === 'number' ? Math.round((row[k] as number) * 1000) / 1000 : row[k] ?? null])))
+    const value = (v: unknown) => typeof v === 'number' ? Math.round(v * 1000) / 1000 : v ?? null
+    const project = (row: Record<string, unknown>) =>
+      JSON.stringify(Object.fromEntries(keys.map((k) => [k, value(row[k])])))
     assert.equal(actual.map(project).sort(), expected.map(project).sort(), label)
   }
 }
@@ -39,9 +40,11 @@ function single(expected: number): Check {
 }
 
 /** The non-empty points of a time series query, per series tag. */
-function points(tag: string, column: string, expected: Record<string, Array<[number, number]>>): Check {
+type Series = Record<string, Array<[number, number]>>
+
+function points(tag: string, column: string, expected: Series): Check {
   return (actual, label) => {
-    const got: Record<string, Array<[number, number]>> = {}
+    const got: Series = {}
     for (const row of actual) {
       if (row[column] === null || row[column] === undefined) continue
       const value = Math.round((row[column] as number) * 1000) / 1000
@@ -51,7 +54,9 @@ function points(tag: string, column: string, expected: Record<string, Array<[num
   }
 }
 
-export function expectations(sites: { alpha: string; bravo: string }): Record<string, DashboardExpectations> {
+export function expectations(
+  sites: { alpha: string; bravo: string },
+): Record<string, DashboardExpectations> {
   const { alpha, bravo } = sites
   return {
     'Vigil: fleet health': {
@@ -104,8 +109,10 @@ export function expectations(sites: { alpha: string; bravo: string }): Record<st
         'Open problems': [rows([{ server: 'Recorder 1', kind: 'drive-full', open: 1 }])],
         'Drive fill': [(actual, label) => rows([{ drive: 'D:', max: 97, time: T0 },
           { drive: 'E:', max: 40, time: T0 }])(actual, label)],
-        'Cameras online and installed': [rows([{ server: 'Recorder 1', online: 10, installed: 12, time: T0 }])],
-        'Camera licenses used and available': [rows([{ server: 'Recorder 1', used: 12, available: 10, time: T0 }])],
+        'Cameras online and installed': [
+          rows([{ server: 'Recorder 1', online: 10, installed: 12, time: T0 }])],
+        'Camera licenses used and available': [
+          rows([{ server: 'Recorder 1', used: 12, available: 10, time: T0 }])],
       },
     },
     'Vigil: error history': {
@@ -120,14 +127,16 @@ export function expectations(sites: { alpha: string; bravo: string }): Record<st
           { kind: 'license-shortage', mttr_minutes: 60, ended: 1 },
           { kind: 'drive-full', mttr_minutes: 10, ended: 1 }])],
         'Conditions raised': [points('kind', 'count', {
-          'drive-full': [[0, 2]], 'camera-unreachable': [[0, 1]], 'license-shortage': [[half, 1]] })],
+          'drive-full': [[0, 2]], 'camera-unreachable': [[0, 1]],
+          'license-shortage': [[half, 1]] })],
         'Event log': [(actual, label) => {
           assert.equal(actual.map((r) => `${r.slc} ${r.type}`), [
             'SLC-A2 conditionCleared', 'SLC-B1 serverUnavailable', 'SLC-A1 serverAvailable',
             'SLC-A1 conditionCleared', 'SLC-A2 conditionRaised', 'SLC-A1 serverUnavailable',
             'SLC-A1 conditionRaised', 'SLC-B1 conditionCleared', 'SLC-A1 conditionRaised',
             'SLC-B1 conditionRaised'], label)
-          assert.is(actual.find((r) => r.type === 'conditionRaised' && r.slc === 'SLC-A1')!.subject, 'Cam 3')
+          const raised = actual.find((r) => r.type === 'conditionRaised' && r.slc === 'SLC-A1')
+          assert.is(raised!.subject, 'Cam 3')
         }],
       },
     },

@@ -22,8 +22,9 @@ export function seedSites(f: HistoryFixture) {
   const a1 = f.site('Alpha', 'SLC-A1', ['Recorder 1', 'Recorder 2'], 'Alpha Storage')
   const a2 = f.site('Alpha', 'SLC-A2', ['Till'], 'Beta Shop')
   const b1 = f.site('Bravo', 'SLC-B1', ['Gate'], 'Bravo Depot')
-  return { alpha: a1.resellerId, bravo: b1.resellerId,
-    servers: { r1: a1.serverIds[0]!, r2: a1.serverIds[1]!, till: a2.serverIds[0]!, gate: b1.serverIds[0]! } }
+  const servers = { r1: a1.serverIds[0]!, r2: a1.serverIds[1]!, till: a2.serverIds[0]!,
+    gate: b1.serverIds[0]! }
+  return { alpha: a1.resellerId, bravo: b1.resellerId, servers }
 }
 
 export async function seedHistory(f: HistoryFixture) {
@@ -38,8 +39,11 @@ export async function seedHistory(f: HistoryFixture) {
     e1.heartbeat(m(-1)), e2.heartbeat(m(-1)), e3.heartbeat(m(-1)), e4.heartbeat(m(-1)),
     e4.raised(m(5), 'drive-full', 'C:', { usedPercent: 99 }),
     e1.raised(m(10), 'drive-full', 'D:', { usedPercent: 97 }),
-    e1.status(m(10), 1, { drives: [{ name: 'D:', usedPercent: 97 }, { name: 'E:', usedPercent: 40 }],
-      cameras: { online: 10, total: 12 }, licenses: { used: 12, available: 10 } }),
+    e1.status(m(10), 1, {
+      drives: [{ name: 'D:', usedPercent: 97 }, { name: 'E:', usedPercent: 40 }],
+      cameras: { online: 10, total: 12 },
+      licenses: { used: 12, available: 10 },
+    }),
     e4.cleared(m(15), 'drive-full', 'C:', m(5)),
     e1.raised(m(20), 'camera-unreachable', 'Cam 3'),
     e2.unavailable(m(33), m(30)),

@@ -19,6 +19,11 @@ export interface ReportedCondition {
   details?: Record<string, string | number | boolean>
 }
 
+/** What happens to the agent's link, for whoever wants to show it (the CLI prints it). */
+export type AgentLinkEvent =
+  | { type: 'connected'; connections: number }
+  | { type: 'reconnectScheduled'; retryInMs: number; error?: Error }
+
 export interface AgentOptions {
   /** Timers of the agent (heartbeats, periodic status). */
   scheduler: Scheduler
@@ -33,6 +38,8 @@ export interface AgentOptions {
   firstSeq?: number
   /** Broker URL to use instead of the one from enrollment. */
   mqttUrl?: string
+  /** Told of every connection and every scheduled reconnect. */
+  onLinkEvent: (event: AgentLinkEvent) => void
 }
 
 const publishTimeoutMs = 10_000
@@ -43,6 +50,7 @@ export const defaultAgentOptions: AgentOptions = {
   statusEveryMs: 5 * 60_000,
   jitterRatio: 0,
   backoff: defaultBackoff,
+  onLinkEvent: () => undefined,
 }
 
 export class Agent {
@@ -58,6 +66,7 @@ export class Agent {
   #stopped = false
   #attempt = 0
   #reconnectTimer: NodeJS.Timeout | undefined
+  #lastError: Error | undefined
   sent = { heartbeats: 0, statuses: 0 }
   /** CONNACKs received so far: 1 after start, more after reconnects. */
   connections = 0
@@ -73,13 +82,21 @@ export class Agent {
     return this.#client?.connected ?? false
   }
 
-  /** Connects and starts the timers; resolves on the first CONNACK. */
-  start(): Promise<void> {
+  /**
+   * Connects and starts the timers; resolves on the first CONNACK. It rejects
+   * on the first failure unless `untilConnected` is set: then a broker that is
+   * down or refusing is retried with backoff until it answers, as a recording
+   * server booting while Vigil restarts must do. Either way the agent goes on
+   * reconnecting after a failure; stop() ends it, and rejects a pending start.
+   */
+  start(options: { untilConnected?: boolean } = {}): Promise<void> {
     this.#stopped = false
     this.#startTimers()
     return new Promise((resolve, reject) => {
       const client = this.#connect()
       client.once('connect', () => resolve())
+      client.once('end', () => reject(new Error('the agent was stopped before it connected')))
+      if (options.untilConnected) return
       client.once('error', (error) => {
         if (!client.connected) reject(error)
       })
@@ -104,7 +121,8 @@ export class Agent {
   /** A server that goes silent sends nothing at all, as when its link breaks. */
   setSilent(silent: boolean): void {
     this.#silent = silent
-    if (!silent) void this.heartbeat()
+    // A failed heartbeat is healed by the next one; left uncaught it would end the process.
+    if (!silent) void this.heartbeat().catch(() => undefined)
   }
 
   /** Reports the full set of active situations; sends a status only when it changed. */
@@ -173,10 +191,15 @@ export class Agent {
     client.on('connect', () => {
       this.connections++
       this.#attempt = 0
+      this.#lastError = undefined
+      this.#options.onLinkEvent({ type: 'connected', connections: this.connections })
       void this.heartbeat().then(() => this.sendStatus()).catch(() => undefined)
     })
     client.on('close', () => this.#scheduleReconnect(client))
-    client.on('error', () => undefined)
+    // Kept to say why, when the reconnect that follows the 'close' is scheduled.
+    client.on('error', (error) => {
+      this.#lastError = error
+    })
     this.#client = client
     return client
   }
@@ -184,6 +207,9 @@ export class Agent {
   #scheduleReconnect(client: MqttClient) {
     if (this.#stopped || this.#client !== client || this.#reconnectTimer) return
     const delay = backoffDelay(this.#attempt++, this.#options.backoff)
+    const error = this.#lastError
+    this.#options.onLinkEvent({ type: 'reconnectScheduled', retryInMs: delay, error })
+    this.#lastError = undefined
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
       if (!this.#stopped && this.#client === client) client.reconnect()

@@ -66,6 +66,24 @@ export async function rotateKey(apiUrl: string, credentials: AgentCredentials): 
   return { ...credentials, keyId, key }
 }
 
+/**
+ * Retires one of this server's keys once nothing sealed with it can still be
+ * in flight; Vigil refuses to retire the last one. Answers the key ids left.
+ */
+export async function retireKey(
+  apiUrl: string,
+  credentials: Pick<AgentCredentials, 'username' | 'password'>,
+  keyId: string,
+): Promise<string[]> {
+  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
+  const response = await fetch(new URL(`/api/site/keys/${encodeURIComponent(keyId)}`, apiUrl), {
+    method: 'DELETE',
+    headers: { authorization: `Basic ${basic}` },
+  })
+  const { keyIds } = (await readJson(response)) as { keyIds: string[] }
+  return keyIds
+}
+
 async function readJson(response: Response): Promise<unknown> {
   const body = (await response.json().catch(() => ({}))) as {
     error?: { code: string; message: string }

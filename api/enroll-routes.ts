@@ -51,18 +51,20 @@ export function enrollRoutes(deps: ApiDeps) {
       deps.logger.warn('enrollmentRefused', { slc: body.slc, address, error })
       throw error
     }
-    deps.logger.info('serverEnrolled', { slc: body.slc, serverId: enrollment.serverId,
-      acceptedBy: body.acceptedBy })
+    // The registered spelling of the SLC, not the one typed at the site: the
+    // broker compares topics with it exactly, and events are kept under it.
+    const { slc, serverId } = enrollment
+    deps.watchServer({ id: serverId, slc, heartbeatIntervalMs: enrollment.heartbeatIntervalMs })
+    deps.logger.info('serverEnrolled', { slc, serverId, acceptedBy: body.acceptedBy })
 
     return c.json({
       ...enrollment,
-      slc: body.slc,
       mqttUrl: deps.enrollment.mqttUrl,
       ca: deps.enrollment.caPem,
       topics: {
-        heartbeat: topicFor(body.slc, enrollment.serverId, 'heartbeat'),
-        status: topicFor(body.slc, enrollment.serverId, 'status'),
-        command: topicFor(body.slc, enrollment.serverId, 'command'),
+        heartbeat: topicFor(slc, serverId, 'heartbeat'),
+        status: topicFor(slc, serverId, 'status'),
+        command: topicFor(slc, serverId, 'command'),
       },
     }, 201)
   })
@@ -83,6 +85,16 @@ export function enrollRoutes(deps: ApiDeps) {
     const rotated = deps.registry.rotateKey(server.id)
     deps.logger.info('serverKeyRotated', { slc: server.slc, serverId: server.id, keyId: rotated.keyId })
     return c.json(rotated, 201)
+  })
+
+  // Retiring ends a key once nothing sealed with it is in flight; from then on
+  // such statuses are refused as decrypt.unknown-key.
+  app.delete('/site/keys/:kid', (c) => {
+    const server = authenticateSite(deps, c.req.header('authorization'))
+    const keyId = c.req.param('kid')
+    const { keyIds } = deps.registry.retireKey(server.id, keyId)
+    deps.logger.info('serverKeyRetired', { slc: server.slc, serverId: server.id, keyId })
+    return c.json({ retired: keyId, keyIds })
   })
 
   return app

@@ -46,17 +46,17 @@ export function liveRoutes(deps: ApiDeps, options: DashboardOptions = dashboardD
   app.get('/live', requireReseller(deps), (c) => {
     const query = readQuery(c, liveQuery)
     const viewer = { resellerId: c.var.reseller.id, zone: viewerZone(c) }
-    if (query.slc && !deps.views.installation(viewer.resellerId, query.slc)) {
-      throw new ApiError('not-found', 'no such installation')
-    }
+    // Events carry the registered spelling of the SLC; the query may use any case.
+    const slc = query.slc && deps.views.installation(viewer.resellerId, query.slc)?.slc
+    if (query.slc && !slc) throw new ApiError('not-found', 'no such installation')
     const since = lastEventId(c) ?? query.since
-    const ids = { resellerId: viewer.resellerId, slc: query.slc }
+    const ids = { resellerId: viewer.resellerId, slc }
 
     const response = streamSSE(c, async function serveLiveStream(stream) {
       gauge.set(++open)
       deps.logger.debug('liveStreamOpened', ids)
       try {
-        if (query.slc) await watchInstallation(live, stream, viewer, query.slc)
+        if (slc) await watchInstallation(live, stream, viewer, slc)
         else await watchOverview(live, stream, viewer, since)
       } finally {
         gauge.set(--open)

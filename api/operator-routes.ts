@@ -29,7 +29,8 @@ export function operatorRoutes(deps: ApiDeps) {
     if (!reseller || !deps.historyAccess) {
       throw new ApiError('not-found', 'no such reseller, or no InfluxDB history configured')
     }
-    return c.json({ resellerId: reseller.id, history: await deps.historyAccess.issueCredentials(reseller.id) })
+    const history = await deps.historyAccess.issueCredentials(reseller.id)
+    return c.json({ resellerId: reseller.id, history })
   })
 
   app.put('/installations/:slc/subscription', async (c) => {

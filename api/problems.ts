@@ -7,7 +7,6 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { StoreError, type StoreErrorCode } from '../store/errors.ts'
 
 export const problemStatus = {
-  'bad-request': 400,
   'bad-json': 400,
   'invalid-input': 400,
   'unauthorized': 401,
@@ -15,6 +14,7 @@ export const problemStatus = {
   'not-found': 404,
   'slc-taken': 409,
   'name-taken': 409,
+  'last-key': 409,
   'payload-too-large': 413,
   'too-many-requests': 429,
   'internal': 500,
@@ -39,6 +39,7 @@ const storeCodes: Record<StoreErrorCode, ProblemCode> = {
   'name-taken': 'name-taken',
   'bad-enrollment-code': 'forbidden',
   'invalid-input': 'invalid-input',
+  'last-key': 'last-key',
 }
 
 export function problem(c: Context, code: ProblemCode, message: string) {

@@ -40,7 +40,8 @@ export function resellerRoutes(deps: ApiDeps) {
   app.post('/installations', async (c) => {
     const body = await readBody(c, registerBody)
     const result = deps.registry.registerInstallation(c.var.reseller.id, body.slc, body.customerName)
-    deps.logger.info('installationRegistered', { slc: body.slc, resellerId: c.var.reseller.id })
+    deps.logger.info('installationRegistered', { slc: result.installation.slc,
+      resellerId: c.var.reseller.id })
     return c.json({ slc: result.installation.slc, customerName: result.installation.customerName,
       enrollmentCode: result.enrollmentCode }, 201)
   })
@@ -52,8 +53,9 @@ export function resellerRoutes(deps: ApiDeps) {
   })
 
   app.post('/installations/:slc/enrollment-code', (c) => {
-    const slc = c.req.param('slc')
-    if (!deps.views.installation(c.var.reseller.id, slc)) throw notFound()
+    const installation = deps.views.installation(c.var.reseller.id, c.req.param('slc'))
+    if (!installation) throw notFound()
+    const { slc } = installation
     return c.json({ slc, enrollmentCode: deps.registry.renewEnrollmentCode(c.var.reseller.id, slc) })
   })
 
@@ -72,8 +74,10 @@ export function resellerRoutes(deps: ApiDeps) {
     return c.json({ slc, ...(await deps.history.availability(c.var.reseller.id, slc, range)) })
   })
 
-  function scoped(resellerId: string, slc: string, q: z.infer<typeof rangeQuery>) {
-    if (!deps.views.installation(resellerId, slc)) throw notFound()
+  function scoped(resellerId: string, given: string, q: z.infer<typeof rangeQuery>) {
+    // The SLC matches in any case; history is kept under the registered spelling.
+    const slc = deps.views.installation(resellerId, given)?.slc
+    if (!slc) throw notFound()
     // Ranges are [from, to): by default "to" includes what happened this millisecond.
     const to = q.to ?? deps.now() + 1
     const range = { from: q.from ?? to - 30 * dayMs, to }

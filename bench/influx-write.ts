@@ -30,7 +30,8 @@ const T0 = Date.parse('2026-01-05T08:00:00Z')
 /** Registry rows straight in SQL: enrollment's scrypt would dominate the set-up. */
 function seedRegistry(db: Db) {
   const insert = {
-    reseller: db.prepare('INSERT INTO resellers (id, name, token_hash, created_at) VALUES (?, ?, ?, 0)'),
+    reseller: db.prepare(
+      'INSERT INTO resellers (id, name, token_hash, created_at) VALUES (?, ?, ?, 0)'),
     installation: db.prepare(`INSERT INTO installations (slc, reseller_id, customer_name,
       enrollment_code_hash, accepted, created_at) VALUES (?, ?, ?, 'x', 1, 0)`),
     server: db.prepare(`INSERT INTO servers (id, slc, name, secret_hash, heartbeat_interval_ms,
@@ -46,16 +47,20 @@ function seedRegistry(db: Db) {
   })()
 }
 
+const slcOf = (server: number) => `SLC-${Math.floor(server / 2)}`
+
 function eventFor(n: number): VigilEvent {
   const i = n % serverCount
-  const base = { at: T0 + n, slc: `SLC-${Math.floor(i / 2)}`, serverId: `s-${i}`, cause: `s-${i}#${n}` }
+  const base = { at: T0 + n, slc: slcOf(i), serverId: `s-${i}`, cause: `s-${i}#${n}` }
   const subject = `Cam ${n % 32}`
   if (n % 5 === 4) {
-    return { ...base, type: 'statusReceived', seq: n, figures: { cameras: { online: 30, total: 32 },
-      licenses: { used: 32, available: 32 }, drives: [{ name: 'D:', usedPercent: 71.5 }, { name: 'E:', usedPercent: 12 }] } }
+    const drives = [{ name: 'D:', usedPercent: 71.5 }, { name: 'E:', usedPercent: 12 }]
+    return { ...base, type: 'statusReceived', seq: n, figures: { drives,
+      cameras: { online: 30, total: 32 }, licenses: { used: 32, available: 32 } } }
   }
   return n % 5 < 2
-    ? { ...base, type: 'conditionRaised', kind: 'camera-unreachable', subject, details: { ip: '10.0.0.7' } }
+    ? { ...base, type: 'conditionRaised', kind: 'camera-unreachable', subject,
+      details: { ip: '10.0.0.7' } }
     : { ...base, type: 'conditionCleared', kind: 'camera-unreachable', subject, raisedAt: T0 }
 }
 
@@ -72,16 +77,18 @@ async function main() {
     const provisioner = new InfluxProvisioner(http, names, 'influxql', logger)
     await provisioner.reconcile(Array.from({ length: resellers }, (_, r) => `r-${r}`))
     const outbox = new Outbox(db)
-    const drain = new OutboxDrain({ outbox, http, directory: new ServerDirectory(db), names, logger, metrics,
+    const directory = new ServerDirectory(db)
+    const drain = new OutboxDrain({ outbox, http, directory, names, logger, metrics,
       ensureDatabase: (database) => provisioner.ensureDatabase(database) })
 
     const state = new StateStore(db)
-    // The first pass creates every series; the second writes to series that exist, as in steady state.
+    // The first pass creates every series; the second writes to existing ones (steady state).
     for (const pass of ['new series', 'existing series']) {
       const offset = pass === 'new series' ? 0 : eventCount
       let started = performance.now()
       for (let n = 0; n < eventCount; n += 500) {
-        state.apply(Array.from({ length: Math.min(500, eventCount - n) }, (_, k) => eventFor(offset + n + k)), true)
+        const size = Math.min(500, eventCount - n)
+        state.apply(Array.from({ length: size }, (_, k) => eventFor(offset + n + k)), true)
       }
       const applyMs = performance.now() - started
       console.log(`outbox (${pass}): ${eventCount} events in ${ms(applyMs)}`
@@ -92,14 +99,16 @@ async function main() {
       while ((await drain.drainOnce()) === 'written') { /* until empty */ }
       const drainMs = performance.now() - started
       const lines = metrics.value('vigil_influx_points_written_total') - before
-      console.log(`drain (${pass}): ${eventCount} events, ${lines} lines (fleet + reseller databases)`
-        + ` in ${ms(drainMs)} = ${rate(eventCount, drainMs)} events/s, ${rate(lines, drainMs)} lines/s`)
+      console.log(`drain (${pass}): ${eventCount} events, ${lines} lines (fleet + reseller `
+        + `databases) in ${ms(drainMs)} = ${rate(eventCount, drainMs)} events/s, `
+        + `${rate(lines, drainMs)} lines/s`)
     }
 
     const scheduler = new ManualScheduler(T0)
     const ticker = new UptimeTicker(scheduler, (record) => outbox.append(record))
     for (let i = 0; i < serverCount; i++) {
-      ticker.observe({ type: 'heartbeatReceived', at: T0, slc: `SLC-${Math.floor(i / 2)}`, serverId: `s-${i}`, cause: 'hb' })
+      ticker.observe({ type: 'heartbeatReceived', at: T0, slc: slcOf(i), serverId: `s-${i}`,
+        cause: 'hb' })
     }
     const ticking = ticker.start()
     let started = performance.now()
@@ -118,6 +127,7 @@ async function main() {
 }
 
 const ms = (value: number) => `${value.toFixed(0)} ms`
-const rate = (count: number, elapsedMs: number) => Math.round(count / (elapsedMs / 1000)).toLocaleString('en')
+const rate = (count: number, elapsedMs: number) =>
+  Math.round(count / (elapsedMs / 1000)).toLocaleString('en')
 
 await main()

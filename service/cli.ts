@@ -34,7 +34,7 @@ const commands: Record<string, Command> = {
   },
   'reseller new-token': (registry, [name]) => {
     const { reseller, token } = registry.renewResellerToken(required(name, 'name'))
-    console.log(`reseller ${reseller.id} "${reseller.name}" has a new token; the old one no longer works`)
+    console.log(`reseller ${reseller.id} "${reseller.name}": new token; the old one is void`)
     console.log(`token ${token}`)
     console.log('The token is shown only now; Vigil keeps only its hash.')
   },

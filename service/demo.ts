@@ -3,7 +3,7 @@
  * data dir. Prints the URLs and one `token <reseller> <token>` line per demo
  * reseller, then a line of traffic figures every ten seconds.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FleetSimulator, type SimulatedSite } from '../agent/simulator.ts'
@@ -22,11 +22,17 @@ const resellers = [
 
 const env = optionsFromEnv()
 const logger = createJsonLogger({ level: env.logLevel ?? 'warn', write: (line) => process.stderr.write(line + '\n') })
-const vigil = await startVigil({
-  dataDir: mkdtempSync(join(tmpdir(), 'vigil-demo-')),
-  heartbeatIntervalMs: 5_000,
-  ...env,
-}, { logger })
+// Always a data dir of its own, never VIGIL_DATA_DIR: the demo seeds fixed
+// reseller names, which a second run would find taken, and its made-up fleet
+// has no place in a real registry. Ports, host and log level still apply.
+const dataDir = mkdtempSync(join(tmpdir(), 'vigil-demo-'))
+process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }))
+// Until the fleet runs there is nothing to stop gracefully; exiting still runs
+// the 'exit' handler, where a signal's default action would leave the dir behind.
+const exitAtOnce = () => process.exit(1)
+process.on('SIGINT', exitAtOnce)
+process.on('SIGTERM', exitAtOnce)
+const vigil = await startVigil({ heartbeatIntervalMs: 5_000, ...env, dataDir }, { logger })
 
 const { sites, tokens, operatorToken } = seed(vigil)
 const fleet = new FleetSimulator({
@@ -49,13 +55,22 @@ console.log(`try: curl -H "Authorization: Bearer ${tokens[0]![1]}" ${vigil.httpU
 
 reportTraffic(vigil)
 
+let stopping = false
 const stop = async () => {
-  await fleet.stop()
-  await vigil.close()
-  process.exit(0)
+  // A second signal while stopping means "now": exit, which still removes the dir.
+  if (stopping) process.exit(1)
+  stopping = true
+  try {
+    await fleet.stop()
+    await vigil.close()
+  } finally {
+    process.exit(0)
+  }
 }
-process.once('SIGINT', () => void stop())
-process.once('SIGTERM', () => void stop())
+process.off('SIGINT', exitAtOnce)
+process.off('SIGTERM', exitAtOnce)
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())
 
 function seed(v: Vigil) {
   const sites: SimulatedSite[] = []

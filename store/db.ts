@@ -21,7 +21,9 @@ CREATE TABLE IF NOT EXISTS operator_tokens (
   created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS installations (
-  slc TEXT PRIMARY KEY,
+  -- SLC-1001 and slc-1001 are one installation (DESIGN.md: an SLC belongs to at
+  -- most one reseller); the registry keeps the spelling it was registered with.
+  slc TEXT PRIMARY KEY COLLATE NOCASE,
   reseller_id TEXT NOT NULL REFERENCES resellers(id),
   customer_name TEXT NOT NULL,
   enrollment_code_hash TEXT NOT NULL,

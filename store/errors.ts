@@ -5,6 +5,7 @@ export type StoreErrorCode =
   | 'name-taken'
   | 'bad-enrollment-code'
   | 'invalid-input'
+  | 'last-key'
 
 export class StoreError extends Error {
   override readonly name = 'StoreError'

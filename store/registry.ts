@@ -3,7 +3,9 @@
  * recording servers, credentials and keys. Every secret is stored hashed; the
  * AES keys are the exception, since Vigil must decrypt with them.
  */
+import type Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
+import { isSafeText, unsafeTextMessage } from '../core/text.ts'
 import { slcPattern } from '../core/topics.ts'
 import {
   enrollmentCodeMatches,
@@ -53,6 +55,8 @@ export interface EnrollInput {
 }
 
 export interface Enrollment {
+  /** The SLC as registered, whatever its case in the request: topics are built from it. */
+  slc: string
   serverId: string
   username: string
   password: string
@@ -63,13 +67,27 @@ export interface Enrollment {
 
 const maxNameLength = 200
 
+type Statement = Database.Statement<unknown[]>
+
+const serverSql = `SELECT s.id, s.slc, s.name, i.reseller_id AS resellerId,
+    s.heartbeat_interval_ms AS heartbeatIntervalMs, i.accepted,
+    i.subscription_expires_at AS subscriptionExpiresAt
+  FROM servers s JOIN installations i ON i.slc = s.slc WHERE s.id = ?`
+
 export class Registry {
   readonly #db: Db
   readonly #now: () => number
+  // Prepared once: the broker's login and the decrypt stage run these for every MQTT message.
+  readonly #serverById: Statement
+  readonly #secretById: Statement
+  readonly #keyById: Statement
 
   constructor(db: Db, now: () => number = Date.now) {
     this.#db = db
     this.#now = now
+    this.#serverById = db.prepare(serverSql)
+    this.#secretById = db.prepare('SELECT secret_hash AS hash FROM servers WHERE id = ?')
+    this.#keyById = db.prepare('SELECT key FROM server_keys WHERE server_id = ? AND key_id = ?')
   }
 
   createReseller(name: string): { reseller: Reseller; token: string } {
@@ -103,6 +121,17 @@ export class Registry {
     return this.#db
       .prepare('SELECT id, name, created_at AS createdAt FROM resellers WHERE token_hash = ?')
       .get(hashSecret(token)) as Reseller | undefined
+  }
+
+  /** A new API token for the reseller; the old one stops working with this write. */
+  renewResellerToken(name: string): { reseller: Reseller; token: string } {
+    const reseller = this.resellerByName(name.trim())
+    if (!reseller) throw new StoreError('not-found', `no reseller "${name}"`)
+    const token = newSecret('vgr')
+    this.#db
+      .prepare('UPDATE resellers SET token_hash = ? WHERE id = ?')
+      .run(hashSecret(token), reseller.id)
+    return { reseller, token }
   }
 
   createOperatorToken(label: string): string {
@@ -174,20 +203,32 @@ export class Registry {
   setAcceptance(slc: string, accepted: boolean, byWhom: string): void {
     const by = checkName(byWhom, 'who accepted')
     this.#db.transaction(() => {
-      const result = this.#db
+      const canonical = this.canonicalSlc(slc)
+      if (!canonical) throw new StoreError('not-found', `no installation ${slc}`)
+      this.#db
         .prepare('UPDATE installations SET accepted = ? WHERE slc = ?')
-        .run(accepted ? 1 : 0, slc)
-      if (result.changes === 0) throw new StoreError('not-found', `no installation ${slc}`)
+        .run(accepted ? 1 : 0, canonical)
       this.#db
         .prepare('INSERT INTO acceptances (slc, accepted, by_whom, at) VALUES (?, ?, ?, ?)')
-        .run(slc, accepted ? 1 : 0, by, this.#now())
+        .run(canonical, accepted ? 1 : 0, by, this.#now())
     })()
   }
 
   acceptanceLog(slc: string) {
     return this.#db
       .prepare('SELECT accepted, by_whom AS byWhom, at FROM acceptances WHERE slc = ? ORDER BY id')
-      .all(slc) as Array<{ accepted: number; byWhom: string; at: number }>
+      .all(this.canonicalSlc(slc) ?? slc) as Array<{ accepted: number; byWhom: string; at: number }>
+  }
+
+  /**
+   * The SLC as registered. SLCs compare without regard to case (the column is
+   * NOCASE), but the other tables, the topics and the broker's checks use this
+   * one spelling.
+   */
+  canonicalSlc(slc: string): string | undefined {
+    const row = this.#db.prepare('SELECT slc FROM installations WHERE slc = ?').get(slc) as
+      { slc: string } | undefined
+    return row?.slc
   }
 
   /**
@@ -195,29 +236,30 @@ export class Registry {
    * service, and receives this server's own credentials and key.
    */
   enroll(input: EnrollInput): Enrollment {
-    const hash = this.#enrollmentHash(input.slc)
+    const target = this.#enrollmentTarget(input.slc)
     // Same answer, and the same scrypt work, for an unknown SLC and a wrong
     // code: neither the reply nor its timing tells whether an SLC is registered.
-    const matches = enrollmentCodeMatches(input.enrollmentCode, hash ?? decoyCodeHash())
-    if (!hash || !matches) throw badEnrollmentCode()
-    return this.#issue(input)
+    const matches = enrollmentCodeMatches(input.enrollmentCode, target?.hash ?? decoyCodeHash())
+    if (!target || !matches) throw badEnrollmentCode()
+    return this.#issue({ ...input, slc: target.slc })
   }
 
   /** enroll() for the HTTP API: the scrypt check runs off the event loop. */
   async enrollAsync(input: EnrollInput): Promise<Enrollment> {
-    const hash = this.#enrollmentHash(input.slc)
-    const matches = await enrollmentCodeMatchesAsync(input.enrollmentCode, hash ?? decoyCodeHash())
-    if (!hash || !matches) throw badEnrollmentCode()
-    return this.#issue(input)
+    const target = this.#enrollmentTarget(input.slc)
+    const matches = await enrollmentCodeMatchesAsync(input.enrollmentCode,
+      target?.hash ?? decoyCodeHash())
+    if (!target || !matches) throw badEnrollmentCode()
+    return this.#issue({ ...input, slc: target.slc })
   }
 
-  #enrollmentHash(slc: string): string | undefined {
-    const row = this.#db
-      .prepare('SELECT enrollment_code_hash AS hash FROM installations WHERE slc = ?')
-      .get(slc) as { hash: string } | undefined
-    return row?.hash
+  #enrollmentTarget(slc: string): { slc: string; hash: string } | undefined {
+    return this.#db
+      .prepare('SELECT slc, enrollment_code_hash AS hash FROM installations WHERE slc = ?')
+      .get(slc) as { slc: string; hash: string } | undefined
   }
 
+  /** Issues credentials; `input.slc` is the canonical SLC. */
   #issue(input: EnrollInput): Enrollment {
     const serverId = newId('s')
     const password = newSecret('vgs')
@@ -240,6 +282,7 @@ export class Registry {
     })()
 
     return {
+      slc: input.slc,
       serverId,
       username: serverId,
       password,
@@ -250,44 +293,65 @@ export class Registry {
   }
 
   server(serverId: string): ServerRecord | undefined {
-    const row = this.#db
-      .prepare(
-        `SELECT s.id, s.slc, s.name, i.reseller_id AS resellerId,
-           s.heartbeat_interval_ms AS heartbeatIntervalMs, i.accepted,
-           i.subscription_expires_at AS subscriptionExpiresAt
-         FROM servers s JOIN installations i ON i.slc = s.slc WHERE s.id = ?`,
-      )
-      .get(serverId) as (Omit<ServerRecord, 'accepted'> & { accepted: number }) | undefined
+    const row = this.#serverById.get(serverId) as
+      (Omit<ServerRecord, 'accepted'> & { accepted: number }) | undefined
     return row && { ...row, accepted: row.accepted === 1 }
   }
 
   /** The server, when the password is its own; undefined for any mismatch. */
   authenticateServer(serverId: string, password: string): ServerRecord | undefined {
-    const row = this.#db
-      .prepare('SELECT secret_hash AS hash FROM servers WHERE id = ?')
-      .get(serverId) as { hash: string } | undefined
+    const row = this.#secretById.get(serverId) as { hash: string } | undefined
     if (!row || !secretMatches(password, row.hash)) return undefined
     return this.server(serverId)
   }
 
   serverKey(serverId: string, keyId: string): Buffer | undefined {
-    const row = this.#db
-      .prepare('SELECT key FROM server_keys WHERE server_id = ? AND key_id = ?')
-      .get(serverId, keyId) as { key: Buffer } | undefined
+    const row = this.#keyById.get(serverId, keyId) as { key: Buffer } | undefined
     return row?.key
   }
 
-  /** A new key for a server; the previous ones stay valid until removed. */
+  /** A new key for a server; the previous ones stay valid until retired. */
   rotateKey(serverId: string): { keyId: string; key: string } {
-    const count = this.#db
-      .prepare('SELECT COUNT(*) AS n FROM server_keys WHERE server_id = ?')
-      .get(serverId) as { n: number }
-    const keyId = `k${count.n + 1}`
     const key = randomBytes(32)
-    this.#db
-      .prepare('INSERT INTO server_keys (server_id, key_id, key, created_at) VALUES (?, ?, ?, ?)')
-      .run(serverId, keyId, key, this.#now())
+    // After a retirement the count of keys is below the highest number: counting
+    // would hand out a key id that is still in use.
+    const keyId = this.#db.transaction(() => {
+      const next = `k${highestKeyNumber(this.keyIds(serverId)) + 1}`
+      this.#db
+        .prepare('INSERT INTO server_keys (server_id, key_id, key, created_at) VALUES (?, ?, ?, ?)')
+        .run(serverId, next, key, this.#now())
+      return next
+    })()
     return { keyId, key: key.toString('base64') }
+  }
+
+  keyIds(serverId: string): string[] {
+    const rows = this.#db
+      .prepare(`SELECT key_id AS keyId FROM server_keys WHERE server_id = ?
+         ORDER BY created_at, key_id`)
+      .all(serverId) as Array<{ keyId: string }>
+    return rows.map((row) => row.keyId)
+  }
+
+  /**
+   * Retires one of a server's keys: statuses sealed with it are refused from
+   * now on. The last key stays, or the server could not send a status at all.
+   */
+  retireKey(serverId: string, keyId: string): { keyIds: string[] } {
+    return this.#db.transaction(() => {
+      const keyIds = this.keyIds(serverId)
+      if (!keyIds.includes(keyId)) {
+        throw new StoreError('not-found', `no key ${keyId} for this server`)
+      }
+      if (keyIds.length === 1) {
+        throw new StoreError('last-key',
+          `${keyId} is the server's only key; rotate first, then retire it`)
+      }
+      this.#db
+        .prepare('DELETE FROM server_keys WHERE server_id = ? AND key_id = ?')
+        .run(serverId, keyId)
+      return { keyIds: keyIds.filter((id) => id !== keyId) }
+    })()
   }
 
   /** Removes a server and its credentials, keys and current state; its history stays. */
@@ -301,25 +365,6 @@ export class Registry {
       this.#db.prepare('DELETE FROM servers WHERE id = ?').run(serverId)
     })()
     return server
-  }
-
-  setHeartbeatInterval(serverId: string, intervalMs: number): void {
-    const result = this.#db
-      .prepare('UPDATE servers SET heartbeat_interval_ms = ? WHERE id = ?')
-      .run(intervalMs, serverId)
-    if (result.changes === 0) throw new StoreError('not-found', `no server ${serverId}`)
-  }
-
-  allServers(): ServerRecord[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT s.id, s.slc, s.name, i.reseller_id AS resellerId,
-           s.heartbeat_interval_ms AS heartbeatIntervalMs, i.accepted,
-           i.subscription_expires_at AS subscriptionExpiresAt
-         FROM servers s JOIN installations i ON i.slc = s.slc`,
-      )
-      .all() as Array<Omit<ServerRecord, 'accepted'> & { accepted: number }>
-    return rows.map((row) => ({ ...row, accepted: row.accepted === 1 }))
   }
 }
 
@@ -337,10 +382,17 @@ function badEnrollmentCode() {
 
 function checkName(value: string, what: string): string {
   const clean = typeof value === 'string' ? value.trim() : ''
-  if (!clean || clean.length > maxNameLength || /[\u0000-\u001f\u007f]/.test(clean)) {
-    throw new StoreError('invalid-input', `${what}: 1-${maxNameLength} printable characters`)
+  if (!clean || clean.length > maxNameLength) {
+    throw new StoreError('invalid-input', `${what}: 1-${maxNameLength} characters`)
   }
+  // The raw value: trim() would quietly drop a leading or trailing BOM.
+  if (!isSafeText(value)) throw new StoreError('invalid-input', `${what}: ${unsafeTextMessage}`)
   return clean
+}
+
+function highestKeyNumber(keyIds: string[]): number {
+  const numbers = keyIds.map((id) => /^k(\d{1,9})$/.exec(id)?.[1]).filter((n) => n !== undefined)
+  return Math.max(0, ...numbers.map(Number))
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -120,8 +120,12 @@ export class ResellerViews {
         subscriptionExpiresAt: number | null; accepted: number; createdAt: number } | undefined
     if (!row) return undefined
 
-    const servers = this.#servers('i.reseller_id = ? AND i.slc = ?', resellerId, slc).get(slc) ?? []
-    const conditions = this.#conditions('i.reseller_id = ? AND i.slc = ?', resellerId, slc).get(slc) ?? []
+    // Rows are grouped by the registered spelling, which `slc` (any case) need not be.
+    const { slc: canonical } = row
+    const servers = this.#servers('i.reseller_id = ? AND i.slc = ?', resellerId, canonical)
+      .get(canonical) ?? []
+    const conditions = this.#conditions('i.reseller_id = ? AND i.slc = ?', resellerId, canonical)
+      .get(canonical) ?? []
     const summary = summarise(row, servers, conditions)
     const views: ServerView[] = servers.map((s) => ({
       id: s.id,

@@ -53,13 +53,15 @@ export async function loadInstallation(
 ): Promise<InstallationData | undefined> {
   const view = deps.views.installation(resellerId, slc)
   if (!view) return undefined
+  // History is kept under the registered spelling of the SLC; `slc` may differ in case.
+  const canonical = view.slc
 
   // History ranges end before `to`; + 1 keeps what happened at this very millisecond.
   const range = { from: now - options.historyDays * dayMs, to: now + 1 }
   const [availability, outages, events] = await Promise.all([
-    deps.history.availability(resellerId, slc, range),
-    deps.history.outages(resellerId, slc, range),
-    deps.history.events(resellerId, slc, range, options.recentEventsLimit),
+    deps.history.availability(resellerId, canonical, range),
+    deps.history.outages(resellerId, canonical, range),
+    deps.history.events(resellerId, canonical, range, options.recentEventsLimit),
   ])
   return { view, availability, outages, events, range }
 }

@@ -10,6 +10,7 @@
  * dead-lettered, logged and counted, and the rest goes through.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
+import { defaultOptions } from '../../core/config.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Metrics } from '../../core/metrics.ts'
 import type { ServerDirectory } from './directory.ts'
@@ -34,7 +35,8 @@ export const defaultDrainOptions: DrainOptions = {
   batchRows: 1000,
   batchLines: 5000,
   retryMinMs: 250,
-  retryMaxMs: 30_000,
+  // One place for this default: VIGIL_INFLUX_RETRY_MAX_MS in core/config.ts.
+  retryMaxMs: defaultOptions.influxRetryMaxMs,
   idleMs: 1_000,
 }
 
@@ -98,7 +100,7 @@ export class OutboxDrain {
     this.#running = undefined
   }
 
-  /** One batch; exported for tests and the CLI. */
+  /** One batch; public for tests and the benchmark. */
   async drainOnce(): Promise<Cycle> {
     const taken = this.#deps.outbox.take(this.#options.batchRows)
     if (taken.length === 0) {

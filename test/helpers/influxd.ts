@@ -81,7 +81,8 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<TestIn
 
   await start()
   if (admin) {
-    await query(`CREATE USER "${admin.username}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES`)
+    const { username, password } = admin
+    await query(`CREATE USER "${username}" WITH PASSWORD '${password}' WITH ALL PRIVILEGES`)
   }
 
   return {
@@ -106,7 +107,8 @@ async function runQuery(
   if (params) body.set('params', JSON.stringify(params))
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
   if (auth) {
-    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
+    const pair = Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
+    headers.authorization = `Basic ${pair}`
   }
   const res = await fetch(`${url}/query`, { method: 'POST', headers, body })
   const json = await res.json() as { results?: InfluxResults; error?: string }

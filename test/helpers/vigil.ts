@@ -4,6 +4,7 @@
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { Agent, type AgentOptions } from '../../agent/agent.ts'
 import { enroll, type AgentCredentials } from '../../agent/credentials.ts'
@@ -149,4 +150,16 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_0
     }
   }
   throw lastError
+}
+
+/** A loopback port nobody listens on (yet). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }

@@ -83,4 +83,14 @@ test('refuses a retained heartbeat from mosquitto_pub, and counts it', async () 
   await eventually(() => assert.is(refusals(t, 'publish.retain-refused'), before + 1), 3_000)
 })
 
+test('tells mosquitto_pub speaking MQTT 3.1 its protocol version is unacceptable', async () => {
+  const before = refusals(t, 'auth.protocol')
+  // The later -V wins over the mqttv311 of the common arguments.
+  const topic = ['-t', creds.topics.heartbeat, '-n']
+  const run = await mosquitto([...identity(creds), '-V', 'mqttv31', ...topic])
+  assert.is.not(run.code, 0)
+  assert.match(run.stderr, /unacceptable protocol version/i)
+  assert.is(refusals(t, 'auth.protocol'), before + 1)
+})
+
 test.run()

@@ -1,5 +1,11 @@
+import { createServer } from 'node:http'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { createMemoryLogger } from '../../core/logger.ts'
+import { ServerDirectory } from '../../store/influx/directory.ts'
+import { OutboxDrain } from '../../store/influx/drain.ts'
+import { InfluxHttp } from '../../store/influx/http.ts'
+import { InfluxNames } from '../../store/influx/provision.ts'
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts'
 import { eventually } from '../helpers/vigil.ts'
 import { eventsOf, historyFixture, type HistoryFixture } from './influx-fixture.ts'
@@ -41,7 +47,7 @@ function someEvents(slc: string, serverId: string) {
   return events
 }
 
-test('keeps events in the outbox while InfluxDB is down, retrying with growing pauses', async () => {
+test('keeps events in the outbox while InfluxDB is down, retrying ever more slowly', async () => {
   const f = fixture()
   const { slc, serverIds } = f.site('Reseller D', 'SLC-D1', ['Recorder'])
   f.apply(someEvents(slc, serverIds[0]!))
@@ -54,7 +60,8 @@ test('keeps events in the outbox while InfluxDB is down, retrying with growing p
     return lines
   })
   assert.ok(failures.every((l) => l.level === 'warn' && l.code === 'unreachable' && l.slc === slc))
-  const gaps = failures.slice(0, 6).map((l) => Date.parse(String(l.ts))).map((t, i, all) => t - (all[i - 1] ?? t))
+  const times = failures.slice(0, 6).map((l) => Date.parse(String(l.ts)))
+  const gaps = times.map((t, i) => t - (times[i - 1] ?? t))
   assert.ok(gaps[5]! > gaps[1]!, `pauses grow: ${gaps.join(', ')} ms`)
   assert.is(f.outbox.backlog(), 11, 'nothing left the outbox')
 
@@ -63,6 +70,43 @@ test('keeps events in the outbox while InfluxDB is down, retrying with growing p
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10)
   assert.ok(f.logs.some((l) => l.event === 'influxWriteRecovered' && l.level === 'info'))
   await f.drain.stop()
+})
+
+test('retries a batch InfluxDB answered with 5xx, then removes it on 204', async () => {
+  // A stand-in InfluxDB on loopback: 503 to the first two batches (fleet and reseller
+  // database each), then it takes the writes.
+  const bodies: string[] = []
+  const fake = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => { body += chunk })
+    req.on('end', () => {
+      bodies.push(body)
+      const overloaded = bodies.length <= 4
+      res.writeHead(overloaded ? 503 : 204, { 'content-type': 'application/json' })
+      res.end(overloaded ? '{"error":"overloaded"}' : '')
+    })
+  })
+  await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve))
+  const port = (fake.address() as { port: number }).port
+  try {
+    const f = fixture()
+    const { slc, serverIds } = f.site('Reseller J', 'SLC-J1', ['Recorder'])
+    const url = `http://127.0.0.1:${port}`
+    const http = new InfluxHttp({ url, bindParams: true, timeoutMs: 2000 })
+    const drain = new OutboxDrain({ outbox: f.outbox, http, directory: new ServerDirectory(f.db),
+      names: new InfluxNames('fake'), logger: createMemoryLogger().logger,
+      metrics: f.metrics, ensureDatabase: async () => undefined })
+    f.apply([eventsOf(slc, serverIds[0]!).raised(T0, 'drive-full', 'D:')])
+
+    assert.equal([await drain.drainOnce(), await drain.drainOnce()], ['failed', 'failed'])
+    assert.is(f.outbox.backlog(), 1)
+    assert.is(f.metrics.value('vigil_influx_write_failures_total', { code: 'server-error' }), 2)
+    assert.is(await drain.drainOnce(), 'written')
+    assert.is(f.outbox.backlog(), 0)
+    assert.match(bodies.at(-1)!, /^events,customer=Customer\\ SLC-J1,kind=drive-full,/)
+  } finally {
+    await new Promise((resolve) => fake.close(resolve))
+  }
 })
 
 test('writes a batch again after a lost answer without doubling a point', async () => {
@@ -78,7 +122,7 @@ test('writes a batch again after a lost answer without doubling a point', async 
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'first write landed')
 
   await f.drainAll()
-  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'second write overwrote it')
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'overwritten, not added')
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"', f.names.reseller(
     f.registry.resellerByName('Reseller E')!.id)), 10, 'same in the reseller database')
   assert.is(await count(f, 'SELECT count("cameras_online") FROM "health"'), 1)
@@ -112,7 +156,7 @@ test('splits a refused batch so one bad point cannot hold back the rest', async 
   assert.is(f.outbox.requeueDeadLetters(), 1)
   await f.drainAll()
   assert.is(await count(f, 'SELECT count("used_percent") FROM "drives"'), 1)
-  assert.is(await count(f, 'SELECT count("cameras_online") FROM "health"'), 1, 'requeued, not doubled')
+  assert.is(await count(f, 'SELECT count("cameras_online") FROM "health"'), 1, 'not doubled')
   assert.equal(f.outbox.deadLetters(10), [])
 })
 
@@ -137,13 +181,15 @@ test('dead-letters an unreadable outbox row and writes the rows around it', asyn
   const { slc, serverIds } = f.site('Reseller G', 'SLC-G1', ['Recorder'])
   const e = eventsOf(slc, serverIds[0]!)
   f.apply([e.raised(T0, 'drive-full', 'D:')])
-  f.db.prepare('INSERT INTO outbox (event, created_at) VALUES (?, ?)').run('{"type":', T0)
-  f.db.prepare('INSERT INTO outbox (event, created_at) VALUES (?, ?)').run('{"type":"surprise"}', T0)
+  const insert = f.db.prepare('INSERT INTO outbox (event, created_at) VALUES (?, ?)')
+  insert.run('{"type":', T0)
+  insert.run('{"type":"surprise"}', T0)
   f.apply([e.cleared(T0 + 1000, 'drive-full', 'D:', T0)])
 
   await f.drainAll()
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 2)
-  assert.equal(f.outbox.deadLetters(10).map((d) => d.event).sort(), ['{"type":', '{"type":"surprise"}'])
+  const dead = f.outbox.deadLetters(10).map((d) => d.event).sort()
+  assert.equal(dead, ['{"type":', '{"type":"surprise"}'])
 })
 
 test('creates a missing reseller database with its reader on first write', async () => {
@@ -151,9 +197,10 @@ test('creates a missing reseller database with its reader on first write', async
   const { slc, serverIds, resellerId } = f.site('Reseller H', 'SLC-H1', ['Recorder'])
   f.apply(someEvents(slc, serverIds[0]!))
   await f.drainAll()
-  assert.is(await count(f, 'SELECT count("event_id") FROM "events"', f.names.reseller(resellerId)), 10)
+  const database = f.names.reseller(resellerId)
+  assert.is(await count(f, 'SELECT count("event_id") FROM "events"', database), 10)
   const users = await f.http.query({ text: 'SHOW USERS', params: {} })
-  assert.ok(users.series![0]!.values.some((v) => v[0] === f.names.reseller(resellerId) && v[1] === false),
+  assert.ok(users.series![0]!.values.some((v) => v[0] === database && v[1] === false),
     'a reader that is not an admin')
 })
 

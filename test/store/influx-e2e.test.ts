@@ -30,7 +30,8 @@ function follow() {
 async function query(q: string): Promise<Array<Record<string, unknown>>> {
   const result = await fetch(`${influxd.url}/query?${new URLSearchParams({
     q, db: t.vigil.options.influxDatabase, epoch: 'ms' })}`).then((r) => r.json()) as {
-    results: Array<{ series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }> }
+    results: Array<{ series?: Array<{ tags?: Record<string, string>; columns: string[];
+      values: unknown[][] }> }> }
   return (result.results[0]!.series ?? []).flatMap((s) => s.values.map((v) =>
     ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) })))
 }
@@ -73,7 +74,8 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
     assert.is(body.unavailableServers, 1)
   })
   assert.ok(t.vigil.influx!.outbox.backlog() > 0, 'events wait in the outbox')
-  assert.ok(t.logs.some((l) => l.event === 'influxWriteFailed' && l.level === 'warn'), 'writes failed')
+  const failed = t.logs.filter((l) => l.event === 'influxWriteFailed' && l.level === 'warn')
+  assert.ok(failed.length > 0, 'writes failed and will be retried')
 
   // Vigil itself restarts while InfluxDB is still down; the outbox survives.
   await t.restart()
@@ -91,9 +93,10 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
 
   // History events: the same multiset in SQLite and InfluxDB, no id twice.
   const stored = t.vigil.db.prepare(
-    'SELECT type, COALESCE(kind, \'server-unavailable\') AS kind, COALESCE(subject, \'\') AS subject, at, server_id AS serverId FROM events')
-    .all() as Array<Record<string, unknown>>
-  const written = await query('SELECT "event_id", "type", "kind", "subject", "server_id" FROM "events"')
+    `SELECT type, COALESCE(kind, 'server-unavailable') AS kind, COALESCE(subject, '') AS subject,
+       at, server_id AS serverId FROM events`).all() as Array<Record<string, unknown>>
+  const written = await query(
+    'SELECT "event_id", "type", "kind", "subject", "server_id" FROM "events"')
   const key = (e: Record<string, unknown>) =>
     `${e.type}|${e.kind}|${e.subject ?? ''}|${e.at ?? e.time}|${e.serverId ?? e.server_id}`
   assert.equal(written.map(key).sort(), stored.map(key).sort())
@@ -111,7 +114,8 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
   for (const serverId of [c1.serverId, c2.serverId]) {
     const times = uptime.filter((u) => u.server_id === serverId).map((u) => Number(u.time))
     assert.is(new Set(times).size, times.length)
-    assert.is(times.length, (Math.max(...times) - Math.min(...times)) / min + 1, 'no minute missing')
+    const span = (Math.max(...times) - Math.min(...times)) / min
+    assert.is(times.length, span + 1, 'no minute missing')
   }
   const down = uptime.filter((u) => u.server_id === c2.serverId && u.up === 0)
   assert.ok(down.length >= 4, `${down.length} minutes down`)
@@ -120,18 +124,20 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
 test('answers the reseller API\'s history from InfluxDB, customer names intact', async () => {
   const site = await t.site({ reseller: 'Foxtrot', customer: 'Ünïcode, "quoted" \\ name' })
   const agent = await site.agent(await site.enroll('Cam server'))
-  await agent.setConditions([{ kind: 'drive-full', subject: 'E:\\Archive "old"', details: { usedPercent: 99.5 } }])
+  const subject = 'E:\\Archive "old"'
+  await agent.setConditions([{ kind: 'drive-full', subject, details: { usedPercent: 99.5 } }])
   await eventually(async () => {
     t.vigil.flush()
     assert.is(t.vigil.influx!.outbox.backlog(), 0)
     const res = await t.api(`/api/installations/${site.slc}/events`, { token: site.token })
     const body = await res.json() as { items: Array<{ subject: string; details: unknown }> }
-    assert.equal(body.items.map((e) => [e.subject, e.details]), [['E:\\Archive "old"', { usedPercent: 99.5 }]])
+    assert.equal(body.items.map((e) => [e.subject, e.details]), [[subject, { usedPercent: 99.5 }]])
   })
-  const injected = await t.api(`/api/installations/${encodeURIComponent(`${site.slc}' OR 'a'='a`)}/events`,
-    { token: site.token })
+  const attack = encodeURIComponent(`${site.slc}' OR 'a'='a`)
+  const injected = await t.api(`/api/installations/${attack}/events`, { token: site.token })
   assert.is(injected.status, 404)
-  const [row] = await query(`SELECT count("event_id") FROM "events" WHERE "slc" = '${site.slc}' GROUP BY "customer"`)
+  const [row] = await query(
+    `SELECT count("event_id") FROM "events" WHERE "slc" = '${site.slc}' GROUP BY "customer"`)
   assert.is(row!.customer, 'Ünïcode, "quoted" %5C name')
 })
 

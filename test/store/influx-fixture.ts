@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { VigilEvent } from '../../core/events.ts'
+import type { HealthFigures, VigilEvent } from '../../core/events.ts'
 import { createMemoryLogger } from '../../core/logger.ts'
 import { Metrics } from '../../core/metrics.ts'
 import { openDb, type Db } from '../../store/db.ts'
@@ -91,6 +91,8 @@ export function historyFixture(influxd: TestInfluxd, options: FixtureOptions = {
 
 export type HistoryFixture = ReturnType<typeof historyFixture>
 
+type Kind = 'drive-full' | 'camera-unreachable' | 'license-shortage'
+
 /** Events of one server, with the fields every event carries. */
 export function eventsOf(slc: string, serverId: string) {
   const base = (at: number, cause: string) => ({ at, slc, serverId, cause })
@@ -100,13 +102,12 @@ export function eventsOf(slc: string, serverId: string) {
       ({ ...base(at, 'deadline'), type: 'serverUnavailable', lastSeenAt }),
     available: (at: number, startedAt: number): VigilEvent => ({ ...base(at, `hb@${at}`),
       type: 'serverAvailable', outage: { startedAt, endedAt: at, durationMs: at - startedAt } }),
-    raised: (at: number, kind: 'drive-full' | 'camera-unreachable' | 'license-shortage', subject: string,
+    raised: (at: number, kind: Kind, subject: string,
       details: Record<string, string | number | boolean> = {}): VigilEvent =>
       ({ ...base(at, `${serverId}#${at}`), type: 'conditionRaised', kind, subject, details }),
-    cleared: (at: number, kind: 'drive-full' | 'camera-unreachable' | 'license-shortage', subject: string,
-      raisedAt: number): VigilEvent =>
+    cleared: (at: number, kind: Kind, subject: string, raisedAt: number): VigilEvent =>
       ({ ...base(at, `${serverId}#${at}`), type: 'conditionCleared', kind, subject, raisedAt }),
-    status: (at: number, seq: number, figures: Extract<VigilEvent, { type: 'statusReceived' }>['figures']):
-      VigilEvent => ({ ...base(at, `${serverId}#${seq}`), type: 'statusReceived', seq, figures }),
+    status: (at: number, seq: number, figures: HealthFigures): VigilEvent =>
+      ({ ...base(at, `${serverId}#${seq}`), type: 'statusReceived', seq, figures }),
   }
 }

@@ -36,7 +36,8 @@ test.before(async () => {
     s1.raised(T0 + 5 * min, 'camera-unreachable', 'Cam 1'),
     s1.status(T0 + 5 * min, 7, { drives: [{ name: 'D:', usedPercent: 97 }] }),
   ])
-  f.apply([s2.unavailable(T0 + 13 * min, T0 + 10 * min), foreign.unavailable(T0 + 13 * min, T0 + 10 * min)])
+  f.apply([s2.unavailable(T0 + 13 * min, T0 + 10 * min),
+    foreign.unavailable(T0 + 13 * min, T0 + 10 * min)])
   f.apply([s2.available(T0 + 40 * min, T0 + 10 * min), s2.heartbeat(T0 + 40 * min)])
   f.apply([s1.cleared(T0 + 50 * min, 'camera-unreachable', 'Cam 1', T0 + 5 * min)])
   f.apply([other.raised(T0 + 55 * min, 'license-shortage', '', { used: 9, available: 8 })])
@@ -80,14 +81,15 @@ for (const [name, range] of Object.entries(ranges)) {
 test('finds the data it was given, not just two empty answers', async () => {
   const range = ranges.everything!
   const events = await f.influx.events(resellerA, 'SLC-H1', range, 1000)
-  assert.equal(events.map((e) => e.type), ['serverUnavailable', 'conditionCleared', 'serverAvailable',
-    'serverUnavailable', 'conditionRaised', 'conditionRaised'])
+  assert.equal(events.map((e) => e.type), ['serverUnavailable', 'conditionCleared',
+    'serverAvailable', 'serverUnavailable', 'conditionRaised', 'conditionRaised'])
   const driveFull = events.find((e) => e.kind === 'drive-full')
   assert.equal(driveFull?.details, { usedPercent: 97, label: 'Archive' })
 
   const availability = await f.influx.availability(resellerA, 'SLC-H1', range)
   // Recorder 2 was down 30 of 180 minutes; Recorder 1 has been down since minute 65 of 180.
-  assert.equal(availability.servers.map((s) => s.percent), [round(100 * (1 - 55 / 180)), round(100 * (1 - 30 / 180))])
+  const expected = [round(100 * (1 - 55 / 180)), round(100 * (1 - 30 / 180))]
+  assert.equal(availability.servers.map((s) => s.percent), expected)
   const outages = await f.influx.outages(resellerA, 'SLC-H1', range)
   assert.equal(outages.map((o) => o.endedAt), [T0 + 40 * min, null])
 })
@@ -96,8 +98,9 @@ test('reads one installation of one reseller only', async () => {
   const range = ranges.everything!
   assert.equal(await f.influx.events(resellerB, 'SLC-H1', range, 100), [], 'foreign reseller')
   assert.equal(await f.influx.outages(resellerB, 'SLC-H1', range), [])
-  assert.equal((await f.influx.events(resellerA, 'SLC-H2', range, 100)).map((e) => e.kind), ['license-shortage'])
-  assert.equal((await f.influx.events(resellerA, 'SLC-B1', range, 100)), [], 'other reseller\'s SLC')
+  const other = await f.influx.events(resellerA, 'SLC-H2', range, 100)
+  assert.equal(other.map((e) => e.kind), ['license-shortage'])
+  assert.equal(await f.influx.events(resellerA, 'SLC-B1', range, 100), [], 'B\'s SLC')
 })
 
 test('answers an empty history for a reseller whose database does not exist yet', async () => {

@@ -37,19 +37,23 @@ test.after(async () => {
   await influxd.stop()
 })
 
+type Login = { username: string; password: string }
+
 /** InfluxQL over HTTP as the given user; returns the statement's error, if any, as text. */
-async function influxAs(credentials: { username: string; password: string }, q: string, db?: string) {
+async function influxAs(credentials: Login, q: string, db?: string) {
   const body = new URLSearchParams({ q, ...(db ? { db } : {}) })
   const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
   const res = await fetch(`${influxd.url}/query`, { method: 'POST', body,
     headers: { authorization: `Basic ${basic}` } })
   const json = await res.json() as { error?: string; results?: Array<{ error?: string;
     series?: Array<{ values: unknown[][] }> }> }
-  return { status: res.status, error: json.error ?? json.results?.[0]?.error, series: json.results?.[0]?.series }
+  const result = json.results?.[0]
+  return { status: res.status, error: json.error ?? result?.error, series: result?.series }
 }
 
-async function countEvents(credentials: { username: string; password: string }, db: string) {
-  const { error, series } = await influxAs(credentials, 'SELECT count("event_id") FROM "events"', db)
+async function countEvents(credentials: Login, db: string) {
+  const q = 'SELECT count("event_id") FROM "events"'
+  const { error, series } = await influxAs(credentials, q, db)
   if (error) throw new Error(error)
   return Number(series?.[0]?.values[0]?.[1] ?? 0)
 }
@@ -69,7 +73,7 @@ test('gives each reseller his own database, readable with his credentials', asyn
   assert.is(await countEvents(alphaCredentials, alphaCredentials.database), 1)
 })
 
-test('refuses reseller A\'s credentials on reseller B\'s database and on the fleet database', async () => {
+test('refuses reseller A\'s credentials on B\'s database and on the fleet database', async () => {
   for (const db of [resellerDb(beta.resellerId), t.vigil.options.influxDatabase]) {
     const answer = await influxAs(alphaCredentials, 'SELECT * FROM "events"', db)
     assert.match(String(answer.error), /not authorized/, db)
@@ -80,14 +84,16 @@ test('refuses reseller A\'s credentials on reseller B\'s database and on the fle
 })
 
 test('lets a reseller read only: no writes, no users, no grants', async () => {
-  const basic = Buffer.from(`${alphaCredentials.username}:${alphaCredentials.password}`).toString('base64')
-  const write = await fetch(`${influxd.url}/write?db=${alphaCredentials.database}`,
-    { method: 'POST', body: 'events,slc=x event_id=1', headers: { authorization: `Basic ${basic}` } })
+  const { username, password, database } = alphaCredentials
+  const basic = Buffer.from(`${username}:${password}`).toString('base64')
+  const write = await fetch(`${influxd.url}/write?db=${database}`, { method: 'POST',
+    body: 'events,slc=x event_id=1', headers: { authorization: `Basic ${basic}` } })
   assert.is(write.status, 403)
   for (const q of ['CREATE USER "x" WITH PASSWORD \'y\' WITH ALL PRIVILEGES',
     `GRANT READ ON "${resellerDb(beta.resellerId)}" TO "${alphaCredentials.username}"`,
     `DROP DATABASE "${alphaCredentials.database}"`]) {
-    assert.match(String((await influxAs(alphaCredentials, q)).error), /not authorized|requires admin/, q)
+    const { error } = await influxAs(alphaCredentials, q)
+    assert.match(String(error), /not authorized|requires admin/, q)
   }
   assert.is(await countEvents(admin(), resellerDb(beta.resellerId)), 1, 'B\'s data is untouched')
 })
@@ -100,8 +106,8 @@ test('creates the database and reader when the operator creates a reseller', asy
   assert.is(history.database, resellerDb(id))
   assert.is(history.url, influxd.url)
   assert.is(await countEvents(history, history.database), 0)
-  assert.match(String((await influxAs(history, 'SELECT * FROM "events"', alphaCredentials.database)).error),
-    /not authorized/)
+  const foreign = await influxAs(history, 'SELECT * FROM "events"', alphaCredentials.database)
+  assert.match(String(foreign.error), /not authorized/)
 })
 
 test('a new password replaces the old one', async () => {
@@ -115,7 +121,7 @@ test('a new password replaces the old one', async () => {
 
 test('gives analysts a read-only path to the whole fleet', async () => {
   const analyst = await t.vigil.influx!.provisioner.issueFleetReader('analyst')
-  assert.is(await countEvents(analyst, t.vigil.options.influxDatabase), 2, 'both resellers\' events')
+  assert.is(await countEvents(analyst, t.vigil.options.influxDatabase), 2, 'both resellers')
   const answer = await influxAs(analyst, 'SELECT * FROM "events"', resellerDb(alpha.resellerId))
   assert.match(String(answer.error), /not authorized/)
 })

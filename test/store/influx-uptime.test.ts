@@ -17,8 +17,12 @@ function ticker(start = T0) {
   const subscription = uptime.start()
   const stored = () => {
     const points = new Map<string, number>()
-    for (const r of records) for (const m of r.minutes) points.set(`${m.serverId}@${(m.at - T0) / min}`, m.up)
-    return Object.fromEntries([...points].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })))
+    for (const r of records) {
+      for (const m of r.minutes) points.set(`${m.serverId}@${(m.at - T0) / min}`, m.up)
+    }
+    const byKey = ([a]: [string, number], [b]: [string, number]) =>
+      a.localeCompare(b, 'en', { numeric: true })
+    return Object.fromEntries([...points].sort(byKey))
   }
   return { scheduler, uptime, records, stored, subscription }
 }

@@ -5,6 +5,7 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { StoreError, type StoreErrorCode } from '../store/errors.ts'
+import { HistoryUnavailable } from '../store/history.ts'
 
 export const problemStatus = {
   'bad-json': 400,
@@ -18,6 +19,7 @@ export const problemStatus = {
   'payload-too-large': 413,
   'too-many-requests': 429,
   'internal': 500,
+  'history-unavailable': 503,
 } as const satisfies Record<string, ContentfulStatusCode>
 
 export type ProblemCode = keyof typeof problemStatus
@@ -50,5 +52,8 @@ export function problem(c: Context, code: ProblemCode, message: string) {
 export function toProblem(error: unknown): { code: ProblemCode; message: string } {
   if (error instanceof ApiError) return { code: error.code, message: error.message }
   if (error instanceof StoreError) return { code: storeCodes[error.code], message: error.message }
+  if (error instanceof HistoryUnavailable) {
+    return { code: 'history-unavailable', message: error.message }
+  }
   return { code: 'internal', message: 'internal error; the operator can find it in the logs' }
 }

@@ -5,14 +5,16 @@
  */
 import { z } from 'zod'
 import { reportedKinds } from '../core/conditions.ts'
-import { isSafeText, unsafeTextMessage } from '../core/text.ts'
+import { isSafeMessage, isSafeText, unsafeTextMessage } from '../core/text.ts'
 
 /** Per status; a site reports far fewer situations than this even on a bad day. */
 export const maxConditions = 256
 
 const text = (max: number) => z.string().max(max).refine(isSafeText, unsafeTextMessage)
 
-const detailValue = z.union([text(500), z.number().finite(), z.boolean()])
+const message = z.string().max(500).refine(isSafeMessage,
+  'control (other than tab and line breaks), bidirectional-override and zero-width characters are not allowed')
+const detailValue = z.union([message, z.number().finite(), z.boolean()])
 
 export const conditionSchema = z.strictObject({
   kind: z.enum(reportedKinds),

@@ -27,6 +27,16 @@ export interface Availability {
   servers: Array<{ serverId: string; name: string; percent: number | null; downMs: number }>
 }
 
+/** The history store cannot answer now (InfluxDB down or slow); current state still can. */
+export class HistoryUnavailable extends Error {
+  override readonly name = 'HistoryUnavailable'
+  readonly code = 'history-unavailable'
+
+  constructor(override readonly cause: unknown) {
+    super('the history store is unavailable right now; current state is not affected')
+  }
+}
+
 export interface History {
   events(resellerId: string, slc: string, range: TimeRange, limit: number): Promise<HistoryEvent[]>
   outages(resellerId: string, slc: string, range: TimeRange): Promise<Outage[]>

@@ -4,8 +4,8 @@
  * filters on his id; every value reaches InfluxQL as a parameter.
  */
 import type { ConditionDetails } from '../../core/conditions.ts'
-import { computeAvailability, type Availability, type History, type Outage,
-  type TimeRange } from '../history.ts'
+import { computeAvailability, HistoryUnavailable, type Availability, type History,
+  type Outage, type TimeRange } from '../history.ts'
 import type { HistoryEvent } from '../views.ts'
 import type { ServerDirectory } from './directory.ts'
 import { InfluxError, type InfluxHttp, type InfluxSeries } from './http.ts'
@@ -66,9 +66,13 @@ export class InfluxHistory implements History {
       WHERE "reseller_id" = ${resellerId} AND "slc" = ${slc} AND "kind" = 'server-unavailable'`
     statement.text += ' GROUP BY "server_id"'
 
+    // A removed server's last outage never gets its closing event; like the
+    // embedded store, only servers that still exist can have one going on.
+    const current = new Set(this.#directory.serversOf(resellerId, slc).map((s) => s.serverId))
     const now = this.#now()
     const rows = await this.#rows(resellerId, statement)
     return rows
+      .filter((r) => current.has(String(r.server_id)))
       .filter((r) => num(r.change) > 0 && num(r.started_at) < range.to)
       .map((r) => ({ serverId: String(r.server_id), startedAt: num(r.started_at), endedAt: null,
         durationMs: now - num(r.started_at) }))
@@ -82,7 +86,7 @@ export class InfluxHistory implements History {
       return (result.series ?? []).flatMap(seriesRows)
     } catch (error) {
       if (error instanceof InfluxError && error.code === 'database-not-found') return []
-      throw error
+      throw new HistoryUnavailable(error)
     }
   }
 }

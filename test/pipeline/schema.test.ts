@@ -65,6 +65,14 @@ test('takes letters of any script, spaces and punctuation', () => {
   assert.is(refusalOf({ conditions }), undefined)
 })
 
+test('takes detail messages over several lines, with tabs, exactly as sent', () => {
+  const text = 'archive failed\n\tcause: I/O error\r\nretry at 02:00'
+  assert.is(refusalOf({ conditions: [{ kind: 'archive-fatal-error', subject: 'Archive 1',
+    details: { message: text } }] }), undefined)
+  assert.ok(refusalOf({ conditions: [{ kind: 'archive-fatal-error', subject: 'line\nbreak' }] }),
+    'a subject stays one line')
+})
+
 test('refuses a status that lists the same (kind, subject) twice, and says which', () => {
   const drive = { kind: 'drive-full' as const, subject: 'D:' }
   const twice = refused({ conditions: [drive, { ...drive, kind: 'camera-unreachable' }, drive] },

@@ -76,6 +76,9 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
   assert.ok(t.vigil.influx!.outbox.backlog() > 0, 'events wait in the outbox')
   const failed = t.logs.filter((l) => l.event === 'influxWriteFailed' && l.level === 'warn')
   assert.ok(failed.length > 0, 'writes failed and will be retried')
+  const history = await t.api(`/api/installations/${site.slc}/events`, { token: site.token })
+  assert.is(history.status, 503, 'history reads say the history store is away...')
+  assert.is(((await history.json()) as { error: { code: string } }).error.code, 'history-unavailable')
 
   // Vigil itself restarts while InfluxDB is still down; the outbox survives.
   await t.restart()

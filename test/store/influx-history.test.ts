@@ -117,4 +117,16 @@ function round(value: number) {
   return Math.round(value * 1000) / 1000
 }
 
+test('forgets the ongoing outage of a removed server, like the embedded store', async () => {
+  const range = ranges.everything!
+  const before = await f.influx.outages(resellerA, 'SLC-H1', range)
+  assert.ok(before.some((o) => o.serverId === servers[0] && o.endedAt === null), 'ongoing first')
+
+  f.registry.removeServer(servers[0]!)
+  const embedded = await f.embedded.outages(resellerA, 'SLC-H1', range)
+  const influx = await f.influx.outages(resellerA, 'SLC-H1', range)
+  assert.not.ok(influx.some((o) => o.serverId === servers[0] && o.endedAt === null))
+  assert.equal(influx.filter((o) => o.endedAt === null), embedded.filter((o) => o.endedAt === null))
+})
+
 test.run()

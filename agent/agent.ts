@@ -144,12 +144,20 @@ export class Agent {
     const status: StatusInput = {
       seq: ++this.#seq,
       sentAt: this.#options.now(),
-      conditions: this.#conditions.map((c) => ({ kind: c.kind, subject: c.subject ?? '',
-        details: c.details ?? {} })),
+      conditions: this.#conditions.map((c) => ({
+        kind: c.kind,
+        subject: c.subject ?? '',
+        details: c.details ?? {},
+      })),
       figures: this.#figures,
     }
     const topic = this.credentials.topics.status
-    const payload = seal(this.#key, this.credentials.keyId, topic, Buffer.from(JSON.stringify(status)))
+    const payload = seal(
+      this.#key,
+      this.credentials.keyId,
+      topic,
+      Buffer.from(JSON.stringify(status)),
+    )
     await this.#publish(topic, payload, 1)
     this.sent.statuses++
   }
@@ -161,7 +169,10 @@ export class Agent {
   #publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void> {
     const client = this.#client!
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`publish to ${topic} timed out`)), publishTimeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`publish to ${topic} timed out`)),
+        publishTimeoutMs,
+      )
       client.publish(topic, payload, { qos }, (error) => {
         clearTimeout(timer)
         if (error) reject(error)
@@ -193,7 +204,9 @@ export class Agent {
       this.#attempt = 0
       this.#lastError = undefined
       this.#options.onLinkEvent({ type: 'connected', connections: this.connections })
-      void this.heartbeat().then(() => this.sendStatus()).catch(() => undefined)
+      void this.heartbeat()
+        .then(() => this.sendStatus())
+        .catch(() => undefined)
     })
     client.on('close', () => this.#scheduleReconnect(client))
     // Kept to say why, when the reconnect that follows the 'close' is scheduled.
@@ -226,8 +239,10 @@ export class Agent {
       if (drift <= 0) return void this.heartbeat().catch(() => undefined)
       scheduler.schedule(() => void this.heartbeat().catch(() => undefined), drift)
     })
-    this.#timers.add(interval(statusEveryMs, scheduler).subscribe(() => {
-      void this.sendStatus().catch(() => undefined)
-    }))
+    this.#timers.add(
+      interval(statusEveryMs, scheduler).subscribe(() => {
+        void this.sendStatus().catch(() => undefined)
+      }),
+    )
   }
 }

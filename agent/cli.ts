@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util'
 import { conditionsSchema } from '../pipeline/schema.ts'
 import { Agent, type AgentLinkEvent, type ReportedCondition } from './agent.ts'
 import {
-  AgentApiError, enroll, retireKey, rotateKey, setAcceptance, type AgentCredentials,
+  AgentApiError,
+  enroll,
+  retireKey,
+  rotateKey,
+  setAcceptance,
+  type AgentCredentials,
 } from './credentials.ts'
 
 const usage = `vigil agent
@@ -30,10 +35,17 @@ const usage = `vigil agent
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    api: { type: 'string' }, slc: { type: 'string' }, code: { type: 'string' },
-    name: { type: 'string' }, 'accepted-by': { type: 'string' }, by: { type: 'string' },
-    out: { type: 'string' }, credentials: { type: 'string' }, mqtt: { type: 'string' },
-    conditions: { type: 'string' }, kid: { type: 'string' },
+    api: { type: 'string' },
+    slc: { type: 'string' },
+    code: { type: 'string' },
+    name: { type: 'string' },
+    'accepted-by': { type: 'string' },
+    by: { type: 'string' },
+    out: { type: 'string' },
+    credentials: { type: 'string' },
+    mqtt: { type: 'string' },
+    conditions: { type: 'string' },
+    kid: { type: 'string' },
   },
 })
 
@@ -63,7 +75,8 @@ function parseConditions(json: string | undefined): ReportedCondition[] {
   if (!result.success) {
     const issue = result.error.issues[0]
     const where = (issue?.path ?? [])
-      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('')
+      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+      .join('')
     return refuse(`--conditions${where}: ${issue?.message ?? 'invalid'}`)
   }
   return result.data
@@ -88,8 +101,12 @@ function load(): AgentCredentials {
 async function main(command: string | undefined) {
   switch (command) {
     case 'enroll': {
-      const credentials = await enroll(need('api'), { slc: need('slc'), enrollmentCode: need('code'),
-        serverName: need('name'), acceptedBy: need('accepted-by') })
+      const credentials = await enroll(need('api'), {
+        slc: need('slc'),
+        enrollmentCode: need('code'),
+        serverName: need('name'),
+        acceptedBy: need('accepted-by'),
+      })
       writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 })
       console.log(`enrolled as ${credentials.serverId}; credentials saved to ${file}`)
       return
@@ -97,8 +114,10 @@ async function main(command: string | undefined) {
     case 'run': {
       const conditions = parseConditions(values.conditions)
       const credentials = load()
-      const agent = new Agent(credentials, { mqttUrl: values.mqtt,
-        onLinkEvent: printLinkEvents(credentials) })
+      const agent = new Agent(credentials, {
+        mqttUrl: values.mqtt,
+        onLinkEvent: printLinkEvents(credentials),
+      })
       let stopping = false
       const stop = () => {
         stopping = true

@@ -24,7 +24,11 @@ export interface EnrollRequest {
 export class AgentApiError extends Error {
   override readonly name = 'AgentApiError'
 
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -56,7 +60,10 @@ export async function setAcceptance(
 }
 
 /** A new key for this server; Vigil keeps accepting the old one, so rotation loses nothing. */
-export async function rotateKey(apiUrl: string, credentials: AgentCredentials): Promise<AgentCredentials> {
+export async function rotateKey(
+  apiUrl: string,
+  credentials: AgentCredentials,
+): Promise<AgentCredentials> {
   const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
   const response = await fetch(new URL('/api/site/keys', apiUrl), {
     method: 'POST',
@@ -89,8 +96,11 @@ async function readJson(response: Response): Promise<unknown> {
     error?: { code: string; message: string }
   }
   if (!response.ok) {
-    throw new AgentApiError(response.status, body.error?.code ?? 'http',
-      body.error?.message ?? `HTTP ${response.status}`)
+    throw new AgentApiError(
+      response.status,
+      body.error?.code ?? 'http',
+      body.error?.message ?? `HTTP ${response.status}`,
+    )
   }
   return body
 }

@@ -14,7 +14,8 @@ export interface Fault {
   silent?: boolean
 }
 
-const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!
+const pick = <T>(rand: () => number, items: readonly T[]): T =>
+  items[Math.floor(rand() * items.length)]!
 
 export const faults: readonly Fault[] = [
   {
@@ -33,24 +34,42 @@ export const faults: readonly Fault[] = [
   {
     name: 'drive filling up',
     intervals: 10,
-    conditions: (rand) => [{ kind: 'drive-full', subject: pick(rand, ['D:', 'E:', 'Archive 1']),
-      details: { usedPercent: 100, freeBytes: 0 } }],
+    conditions: (rand) => [
+      {
+        kind: 'drive-full',
+        subject: pick(rand, ['D:', 'E:', 'Archive 1']),
+        details: { usedPercent: 100, freeBytes: 0 },
+      },
+    ],
   },
   {
     name: 'license overuse',
     intervals: 12,
-    conditions: () => [{ kind: 'license-shortage', subject: 'camera licenses',
-      details: { used: 34, available: 32 } }],
+    conditions: () => [
+      {
+        kind: 'license-shortage',
+        subject: 'camera licenses',
+        details: { used: 34, available: 32 },
+      },
+    ],
   },
   {
     name: 'archive failure',
     intervals: 5,
-    conditions: (rand) => [{
-      kind: pick(rand, ['archive-operation-failed', 'archive-move-failed', 'archive-fatal-error',
-        'archive-delete-failed', 'file-delete-failed', 'media-database-write-failed'] as const),
-      subject: `Archive ${new Date().toISOString().slice(0, 10)}`,
-      details: { message: 'I/O error on target volume' },
-    }],
+    conditions: (rand) => [
+      {
+        kind: pick(rand, [
+          'archive-operation-failed',
+          'archive-move-failed',
+          'archive-fatal-error',
+          'archive-delete-failed',
+          'file-delete-failed',
+          'media-database-write-failed',
+        ] as const),
+        subject: `Archive ${new Date().toISOString().slice(0, 10)}`,
+        details: { message: 'I/O error on target volume' },
+      },
+    ],
   },
   { name: 'server going silent', intervals: 5, silent: true },
 ]

@@ -48,9 +48,12 @@ export class FleetSimulator {
   async enrollAndStart(sites: SimulatedSite[]): Promise<void> {
     for (const site of sites) {
       for (let i = 1; i <= site.servers; i++) {
-        const credentials = await enroll(this.#options.apiUrl, { slc: site.slc,
-          enrollmentCode: site.enrollmentCode, serverName: `Recorder ${i}`,
-          acceptedBy: 'simulated site administrator' })
+        const credentials = await enroll(this.#options.apiUrl, {
+          slc: site.slc,
+          enrollmentCode: site.enrollmentCode,
+          serverName: `Recorder ${i}`,
+          acceptedBy: 'simulated site administrator',
+        })
         await this.#startAgent(site.slc, credentials)
       }
     }
@@ -66,8 +69,13 @@ export class FleetSimulator {
   }
 
   sent(): { heartbeats: number; statuses: number } {
-    return this.#members.reduce((sum, m) => ({ heartbeats: sum.heartbeats + m.agent.sent.heartbeats,
-      statuses: sum.statuses + m.agent.sent.statuses }), { heartbeats: 0, statuses: 0 })
+    return this.#members.reduce(
+      (sum, m) => ({
+        heartbeats: sum.heartbeats + m.agent.sent.heartbeats,
+        statuses: sum.statuses + m.agent.sent.statuses,
+      }),
+      { heartbeats: 0, statuses: 0 },
+    )
   }
 
   async #startAgent(site: string, credentials: AgentCredentials) {
@@ -82,8 +90,11 @@ export class FleetSimulator {
       await agent.setConditions([], figures(0, this.#options.random))
     } catch (error) {
       // A refused server (e.g. expired subscription) keeps retrying, as a real one would.
-      this.#options.logger.info('simulatedServerRefused', { slc: site, serverId: credentials.serverId,
-        error })
+      this.#options.logger.info('simulatedServerRefused', {
+        slc: site,
+        serverId: credentials.serverId,
+        error,
+      })
     }
   }
 
@@ -105,19 +116,29 @@ export class FleetSimulator {
     const until = Date.now() + fault.intervals * member.agent.credentials.heartbeatIntervalMs
     member.active = { fault, conditions, until }
 
-    logger.info('simulatedFaultStarted', { slc: member.site,
-      serverId: member.agent.credentials.serverId, fault: fault.name })
+    logger.info('simulatedFaultStarted', {
+      slc: member.site,
+      serverId: member.agent.credentials.serverId,
+      fault: fault.name,
+    })
     if (fault.silent) member.agent.setSilent(true)
-    else void member.agent.setConditions(conditions, figures(conditions.length, random)).catch(() => undefined)
+    else
+      void member.agent
+        .setConditions(conditions, figures(conditions.length, random))
+        .catch(() => undefined)
   }
 
   #endFault(member: Member) {
     const fault = member.active!.fault
     member.active = undefined
-    this.#options.logger.info('simulatedFaultEnded', { slc: member.site,
-      serverId: member.agent.credentials.serverId, fault: fault.name })
+    this.#options.logger.info('simulatedFaultEnded', {
+      slc: member.site,
+      serverId: member.agent.credentials.serverId,
+      fault: fault.name,
+    })
     if (fault.silent) member.agent.setSilent(false)
-    else void member.agent.setConditions([], figures(0, this.#options.random)).catch(() => undefined)
+    else
+      void member.agent.setConditions([], figures(0, this.#options.random)).catch(() => undefined)
   }
 }
 

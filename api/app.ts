@@ -15,23 +15,27 @@ export function createApp(deps: ApiDeps) {
   const app = new Hono<AppEnv>()
 
   // The dashboard's pages run no inline script or style and may not be framed (clickjacking).
-  app.use(secureHeaders({
-    xFrameOptions: 'DENY',
-    contentSecurityPolicy: {
-      defaultSrc: ["'none'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      formAction: ["'self'"],
-      baseUri: ["'none'"],
-      frameAncestors: ["'none'"],
-    },
-  }))
-  app.use(bodyLimit({
-    maxSize: 64 * 1024,
-    onError: (c) => problem(c, 'payload-too-large', 'request bodies are limited to 64 KiB'),
-  }))
+  app.use(
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  )
+  app.use(
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => problem(c, 'payload-too-large', 'request bodies are limited to 64 KiB'),
+    }),
+  )
 
   app.get('/healthz', (c) => {
     const parts = deps.health()
@@ -39,8 +43,9 @@ export function createApp(deps: ApiDeps) {
     return c.json({ status: ok ? 'ok' : 'degraded', ...parts }, ok ? 200 : 503)
   })
 
-  app.get('/metrics', (c) => c.text(deps.metrics.render(), 200,
-    { 'content-type': 'text/plain; version=0.0.4' }))
+  app.get('/metrics', (c) =>
+    c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+  )
 
   app.route('/api', enrollRoutes(deps))
 

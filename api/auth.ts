@@ -29,7 +29,10 @@ export function requireReseller(deps: ApiDeps): MiddlewareHandler<AppEnv> {
     if (!reseller) {
       failures.inc({ kind: 'reseller' })
       deps.logger.info('apiTokenRefused', { path: c.req.path, kind: 'reseller', given: !!token })
-      throw new ApiError('unauthorized', 'a valid reseller token is required (Authorization: Bearer <token>)')
+      throw new ApiError(
+        'unauthorized',
+        'a valid reseller token is required (Authorization: Bearer <token>)',
+      )
     }
     c.set('reseller', reseller)
     await next()
@@ -43,7 +46,10 @@ export function requireOperator(deps: ApiDeps): MiddlewareHandler<AppEnv> {
     if (!token || !deps.registry.isOperatorToken(token)) {
       failures.inc({ kind: 'operator' })
       deps.logger.info('apiTokenRefused', { path: c.req.path, kind: 'operator', given: !!token })
-      throw new ApiError('unauthorized', 'a valid operator token is required (Authorization: Bearer <token>)')
+      throw new ApiError(
+        'unauthorized',
+        'a valid operator token is required (Authorization: Bearer <token>)',
+      )
     }
     await next()
   }

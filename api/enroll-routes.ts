@@ -43,8 +43,10 @@ export function enrollRoutes(deps: ApiDeps) {
     const body = await readBody(c, enrollBody)
     let enrollment
     try {
-      enrollment = await deps.registry.enrollAsync({ ...body,
-        heartbeatIntervalMs: deps.enrollment.heartbeatIntervalMs })
+      enrollment = await deps.registry.enrollAsync({
+        ...body,
+        heartbeatIntervalMs: deps.enrollment.heartbeatIntervalMs,
+      })
     } catch (error) {
       failures.recordFailure(address)
       refused.inc({ reason: error instanceof StoreError ? error.code : 'internal' })
@@ -57,24 +59,30 @@ export function enrollRoutes(deps: ApiDeps) {
     deps.watchServer({ id: serverId, slc, heartbeatIntervalMs: enrollment.heartbeatIntervalMs })
     deps.logger.info('serverEnrolled', { slc, serverId, acceptedBy: body.acceptedBy })
 
-    return c.json({
-      ...enrollment,
-      mqttUrl: deps.enrollment.mqttUrl,
-      ca: deps.enrollment.caPem,
-      topics: {
-        heartbeat: topicFor(slc, serverId, 'heartbeat'),
-        status: topicFor(slc, serverId, 'status'),
-        command: topicFor(slc, serverId, 'command'),
+    return c.json(
+      {
+        ...enrollment,
+        mqttUrl: deps.enrollment.mqttUrl,
+        ca: deps.enrollment.caPem,
+        topics: {
+          heartbeat: topicFor(slc, serverId, 'heartbeat'),
+          status: topicFor(slc, serverId, 'status'),
+          command: topicFor(slc, serverId, 'command'),
+        },
       },
-    }, 201)
+      201,
+    )
   })
 
   app.put('/site/acceptance', async (c) => {
     const server = authenticateSite(deps, c.req.header('authorization'))
     const body = await readBody(c, acceptanceBody)
     deps.registry.setAcceptance(server.slc, body.accepted, body.by)
-    deps.logger.info(body.accepted ? 'serviceAccepted' : 'serviceWithdrawn',
-      { slc: server.slc, serverId: server.id, by: body.by })
+    deps.logger.info(body.accepted ? 'serviceAccepted' : 'serviceWithdrawn', {
+      slc: server.slc,
+      serverId: server.id,
+      by: body.by,
+    })
     return c.json({ slc: server.slc, accepted: body.accepted })
   })
 
@@ -83,7 +91,11 @@ export function enrollRoutes(deps: ApiDeps) {
   app.post('/site/keys', (c) => {
     const server = authenticateSite(deps, c.req.header('authorization'))
     const rotated = deps.registry.rotateKey(server.id)
-    deps.logger.info('serverKeyRotated', { slc: server.slc, serverId: server.id, keyId: rotated.keyId })
+    deps.logger.info('serverKeyRotated', {
+      slc: server.slc,
+      serverId: server.id,
+      keyId: rotated.keyId,
+    })
     return c.json(rotated, 201)
   })
 
@@ -113,9 +125,11 @@ function authenticateSite(deps: ApiDeps, header: string | undefined) {
   const match = /^Basic ([A-Za-z0-9+/]+=*)$/.exec(header ?? '')
   const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : ''
   const colon = decoded.indexOf(':')
-  const server = colon > 0
-    ? deps.registry.authenticateServer(decoded.slice(0, colon), decoded.slice(colon + 1))
-    : undefined
-  if (!server) throw new ApiError('unauthorized', 'the server\'s own credentials are required (HTTP Basic)')
+  const server =
+    colon > 0
+      ? deps.registry.authenticateServer(decoded.slice(0, colon), decoded.slice(colon + 1))
+      : undefined
+  if (!server)
+    throw new ApiError('unauthorized', "the server's own credentials are required (HTTP Basic)")
   return server
 }

@@ -23,12 +23,17 @@ export async function readBody<T extends z.ZodType>(c: Context, schema: T): Prom
 // ECMAScript's own limit for a Date (8.64e15 ms); anything beyond is no time at all.
 const maxInstantMs = 8.64e15
 
-export const instant = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d{1,16}$/).transform(Number),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-  z.iso.date().transform((s) => Date.parse(`${s}T23:59:59.999Z`)),
-]).refine((ms) => Number.isFinite(ms) && ms <= maxInstantMs, 'not a representable time')
+export const instant = z
+  .union([
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .regex(/^\d{1,16}$/)
+      .transform(Number),
+    z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+    z.iso.date().transform((s) => Date.parse(`${s}T23:59:59.999Z`)),
+  ])
+  .refine((ms) => Number.isFinite(ms) && ms <= maxInstantMs, 'not a representable time')
 
 export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
   const result = schema.safeParse(c.req.query())

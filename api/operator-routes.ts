@@ -37,7 +37,10 @@ export function operatorRoutes(deps: ApiDeps) {
     const { expiresAt } = await readBody(c, subscriptionBody)
     const installation = deps.registry.setSubscription(c.req.param('slc'), expiresAt)
     deps.logger.info('subscriptionSet', { slc: installation.slc, expiresAt })
-    return c.json({ slc: installation.slc, subscriptionExpiresAt: installation.subscriptionExpiresAt })
+    return c.json({
+      slc: installation.slc,
+      subscriptionExpiresAt: installation.subscriptionExpiresAt,
+    })
   })
 
   app.delete('/servers/:id', (c) => {
@@ -49,9 +52,12 @@ export function operatorRoutes(deps: ApiDeps) {
 
   app.get('/refusals', (c) => {
     const counts = Object.fromEntries(
-      deps.metrics.entries('vigil_refusals_total').map((e) => [e.labels.code, e.value]))
+      deps.metrics.entries('vigil_refusals_total').map((e) => [e.labels.code, e.value]),
+    )
     const items = Object.entries(refusalCodes).map(([code, meaning]) => ({
-      code, meaning, count: counts[code] ?? 0,
+      code,
+      meaning,
+      count: counts[code] ?? 0,
     }))
     const total = items.reduce((sum, i) => sum + i.count, 0)
     return c.json({ total, items })

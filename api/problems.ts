@@ -10,15 +10,15 @@ import { HistoryUnavailable } from '../store/history.ts'
 export const problemStatus = {
   'bad-json': 400,
   'invalid-input': 400,
-  'unauthorized': 401,
-  'forbidden': 403,
+  unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   'slc-taken': 409,
   'name-taken': 409,
   'last-key': 409,
   'payload-too-large': 413,
   'too-many-requests': 429,
-  'internal': 500,
+  internal: 500,
   'history-unavailable': 503,
 } as const satisfies Record<string, ContentfulStatusCode>
 

@@ -24,7 +24,11 @@ const dayMs = 24 * 3600_000
 const rangeQuery = z.object({
   from: instant.optional(),
   to: instant.optional(),
-  limit: z.string().regex(/^\d{1,4}$/).transform(Number).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .transform(Number)
+    .optional(),
 })
 
 export function resellerRoutes(deps: ApiDeps) {
@@ -39,11 +43,23 @@ export function resellerRoutes(deps: ApiDeps) {
 
   app.post('/installations', async (c) => {
     const body = await readBody(c, registerBody)
-    const result = deps.registry.registerInstallation(c.var.reseller.id, body.slc, body.customerName)
-    deps.logger.info('installationRegistered', { slc: result.installation.slc,
-      resellerId: c.var.reseller.id })
-    return c.json({ slc: result.installation.slc, customerName: result.installation.customerName,
-      enrollmentCode: result.enrollmentCode }, 201)
+    const result = deps.registry.registerInstallation(
+      c.var.reseller.id,
+      body.slc,
+      body.customerName,
+    )
+    deps.logger.info('installationRegistered', {
+      slc: result.installation.slc,
+      resellerId: c.var.reseller.id,
+    })
+    return c.json(
+      {
+        slc: result.installation.slc,
+        customerName: result.installation.customerName,
+        enrollmentCode: result.enrollmentCode,
+      },
+      201,
+    )
   })
 
   app.get('/installations/:slc', (c) => {
@@ -56,12 +72,23 @@ export function resellerRoutes(deps: ApiDeps) {
     const installation = deps.views.installation(c.var.reseller.id, c.req.param('slc'))
     if (!installation) throw notFound()
     const { slc } = installation
-    return c.json({ slc, enrollmentCode: deps.registry.renewEnrollmentCode(c.var.reseller.id, slc) })
+    return c.json({
+      slc,
+      enrollmentCode: deps.registry.renewEnrollmentCode(c.var.reseller.id, slc),
+    })
   })
 
   app.get('/installations/:slc/events', async (c) => {
-    const { slc, range, limit } = scoped(c.var.reseller.id, c.req.param('slc'), readQuery(c, rangeQuery))
-    return c.json({ slc, range, items: await deps.history.events(c.var.reseller.id, slc, range, limit) })
+    const { slc, range, limit } = scoped(
+      c.var.reseller.id,
+      c.req.param('slc'),
+      readQuery(c, rangeQuery),
+    )
+    return c.json({
+      slc,
+      range,
+      items: await deps.history.events(c.var.reseller.id, slc, range, limit),
+    })
   })
 
   app.get('/installations/:slc/outages', async (c) => {

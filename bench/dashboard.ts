@@ -41,14 +41,22 @@ function seed(db: Db, resellerId: string) {
   db.transaction(() => {
     for (let i = 0; i < installations; i++) {
       const slc = `SLC-${String(i).padStart(5, '0')}`
-      insert.installation.run(slc, resellerId, `Customer ${i} ${trades[i % trades.length]}`,
-        now + 365 * 86_400_000, now - 90 * 86_400_000)
+      insert.installation.run(
+        slc,
+        resellerId,
+        `Customer ${i} ${trades[i % trades.length]}`,
+        now + 365 * 86_400_000,
+        now - 90 * 86_400_000,
+      )
       for (const n of [1, 2]) {
         const id = `s-${i}-${n}`
         const silent = i % 10 === 0 && n === 1
         insert.server.run(id, slc, `Recorder ${n}`, now - 90 * 86_400_000)
-        insert.state.run(id, silent ? now - 2 * 3600_000 : now - 20_000,
-          silent ? now - 2 * 3600_000 : null)
+        insert.state.run(
+          id,
+          silent ? now - 2 * 3600_000 : now - 20_000,
+          silent ? now - 2 * 3600_000 : null,
+        )
         if (i % 10 === 3 && n === 2) {
           for (const cam of ['Gate', 'Loading bay']) {
             insert.condition.run(id, 'camera-unreachable', cam, '{}', now - 40 * 60_000)
@@ -97,21 +105,26 @@ async function measure(label: string, run: () => Promise<number>) {
   times.sort((a, b) => a - b)
   const median = times[Math.floor(times.length / 2)]!
   const worst = times[times.length - 1]!
-  console.log(`${label.padEnd(44)} median ${median.toFixed(1).padStart(6)} ms   ` +
-    `max ${worst.toFixed(1).padStart(6)} ms   ${(bytes / 1024).toFixed(1).padStart(7)} KB`)
+  console.log(
+    `${label.padEnd(44)} median ${median.toFixed(1).padStart(6)} ms   ` +
+      `max ${worst.toFixed(1).padStart(6)} ms   ${(bytes / 1024).toFixed(1).padStart(7)} KB`,
+  )
 }
 
 const bench = setup()
 const cookie = `vigil_session=${bench.token}`
 const page = (path: string, gzip: boolean) => async () => {
-  const res = await bench.app.request(path, { headers: { cookie,
-    ...(gzip ? { 'accept-encoding': 'gzip' } : {}) } })
+  const res = await bench.app.request(path, {
+    headers: { cookie, ...(gzip ? { 'accept-encoding': 'gzip' } : {}) },
+  })
   if (res.status !== 200) throw new Error(`${path} answered ${res.status}`)
   return (await res.arrayBuffer()).byteLength
 }
 
-console.log(`${installations} installations, ${installations * 2} servers, ` +
-  `${bench.views.countInstallations(bench.resellerId).inError} in error; ${runs} runs each\n`)
+console.log(
+  `${installations} installations, ${installations * 2} servers, ` +
+    `${bench.views.countInstallations(bench.resellerId, now).inError} in error; ${runs} runs each\n`,
+)
 
 await measure('overview, in error (default), gzip', page('/', true))
 await measure('overview, in error (default), uncompressed', page('/', false))
@@ -125,7 +138,7 @@ await measure('read only: listInstallations (all)', async () => {
   return 0
 })
 await measure('live: counts query', async () => {
-  bench.views.countInstallations(bench.resellerId)
+  bench.views.countInstallations(bench.resellerId, now)
   return 0
 })
 await measure('live: one changed row (scoped read + render)', async () => {

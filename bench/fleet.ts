@@ -38,9 +38,15 @@ const sites = []
 }
 
 const service = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
-  env: { ...process.env, VIGIL_DATA_DIR: dataDir, VIGIL_HOST: '127.0.0.1', VIGIL_LOG_LEVEL: 'error',
-    VIGIL_HTTP_PORT: String(httpPort), VIGIL_MQTT_PORT: String(mqttPort),
-    VIGIL_HEARTBEAT_INTERVAL_MS: String(heartbeatMs) },
+  env: {
+    ...process.env,
+    VIGIL_DATA_DIR: dataDir,
+    VIGIL_HOST: '127.0.0.1',
+    VIGIL_LOG_LEVEL: 'error',
+    VIGIL_HTTP_PORT: String(httpPort),
+    VIGIL_MQTT_PORT: String(mqttPort),
+    VIGIL_HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 const rssMb = () => {
@@ -53,14 +59,25 @@ const received = async () => {
 }
 
 for (let i = 0; i < 100; i++) {
-  if (await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok, () => false)) break
+  if (
+    await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break
   await new Promise((resolve) => setTimeout(resolve, 200))
 }
 const idleMb = rssMb()
 
-const fleet = new FleetSimulator({ apiUrl: `http://127.0.0.1:${httpPort}`,
-  mqttUrl: `mqtts://localhost:${mqttPort}`, faultEveryMs: 500, initialFaultShare: 0.2,
-  random: Math.random, logger: createJsonLogger({ level: 'error' }) })
+const fleet = new FleetSimulator({
+  apiUrl: `http://127.0.0.1:${httpPort}`,
+  mqttUrl: `mqtts://localhost:${mqttPort}`,
+  faultEveryMs: 500,
+  initialFaultShare: 0.2,
+  random: Math.random,
+  logger: createJsonLogger({ level: 'error' }),
+})
 await fleet.enrollAndStart(sites)
 console.log(`${fleet.agents.length} agents connected, heartbeat every ${heartbeatMs} ms`)
 
@@ -69,8 +86,10 @@ const t0 = performance.now()
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
 const rate = ((await received()) - start) / ((performance.now() - t0) / 1000)
 console.log(`messages: ${rate.toFixed(0)}/s received by Vigil`)
-console.log(`service memory (RSS): ${idleMb} MB idle, ${rssMb()} MB with ${fleet.agents.length} ` +
-  'connected servers')
+console.log(
+  `service memory (RSS): ${idleMb} MB idle, ${rssMb()} MB with ${fleet.agents.length} ` +
+    'connected servers',
+)
 
 await fleet.stop()
 service.kill('SIGTERM')

@@ -31,7 +31,8 @@ const T0 = Date.parse('2026-01-05T08:00:00Z')
 function seedRegistry(db: Db) {
   const insert = {
     reseller: db.prepare(
-      'INSERT INTO resellers (id, name, token_hash, created_at) VALUES (?, ?, ?, 0)'),
+      'INSERT INTO resellers (id, name, token_hash, created_at) VALUES (?, ?, ?, 0)',
+    ),
     installation: db.prepare(`INSERT INTO installations (slc, reseller_id, customer_name,
       enrollment_code_hash, accepted, created_at) VALUES (?, ?, ?, 'x', 1, 0)`),
     server: db.prepare(`INSERT INTO servers (id, slc, name, secret_hash, heartbeat_interval_ms,
@@ -54,13 +55,29 @@ function eventFor(n: number): VigilEvent {
   const base = { at: T0 + n, slc: slcOf(i), serverId: `s-${i}`, cause: `s-${i}#${n}` }
   const subject = `Cam ${n % 32}`
   if (n % 5 === 4) {
-    const drives = [{ name: 'D:', usedPercent: 71.5 }, { name: 'E:', usedPercent: 12 }]
-    return { ...base, type: 'statusReceived', seq: n, figures: { drives,
-      cameras: { online: 30, total: 32 }, licenses: { used: 32, available: 32 } } }
+    const drives = [
+      { name: 'D:', usedPercent: 71.5 },
+      { name: 'E:', usedPercent: 12 },
+    ]
+    return {
+      ...base,
+      type: 'statusReceived',
+      seq: n,
+      figures: {
+        drives,
+        cameras: { online: 30, total: 32 },
+        licenses: { used: 32, available: 32 },
+      },
+    }
   }
   return n % 5 < 2
-    ? { ...base, type: 'conditionRaised', kind: 'camera-unreachable', subject,
-      details: { ip: '10.0.0.7' } }
+    ? {
+        ...base,
+        type: 'conditionRaised',
+        kind: 'camera-unreachable',
+        subject,
+        details: { ip: '10.0.0.7' },
+      }
     : { ...base, type: 'conditionCleared', kind: 'camera-unreachable', subject, raisedAt: T0 }
 }
 
@@ -78,8 +95,15 @@ async function main() {
     await provisioner.reconcile(Array.from({ length: resellers }, (_, r) => `r-${r}`))
     const outbox = new Outbox(db)
     const directory = new ServerDirectory(db)
-    const drain = new OutboxDrain({ outbox, http, directory, names, logger, metrics,
-      ensureDatabase: (database) => provisioner.ensureDatabase(database) })
+    const drain = new OutboxDrain({
+      outbox,
+      http,
+      directory,
+      names,
+      logger,
+      metrics,
+      ensureDatabase: (database) => provisioner.ensureDatabase(database),
+    })
 
     const state = new StateStore(db)
     // The first pass creates every series; the second writes to existing ones (steady state).
@@ -88,36 +112,54 @@ async function main() {
       let started = performance.now()
       for (let n = 0; n < eventCount; n += 500) {
         const size = Math.min(500, eventCount - n)
-        state.apply(Array.from({ length: size }, (_, k) => eventFor(offset + n + k)), true)
+        state.apply(
+          Array.from({ length: size }, (_, k) => eventFor(offset + n + k)),
+          true,
+        )
       }
       const applyMs = performance.now() - started
-      console.log(`outbox (${pass}): ${eventCount} events in ${ms(applyMs)}`
-        + ` (${rate(eventCount, applyMs)} events/s, state + history + outbox)`)
+      console.log(
+        `outbox (${pass}): ${eventCount} events in ${ms(applyMs)}` +
+          ` (${rate(eventCount, applyMs)} events/s, state + history + outbox)`,
+      )
 
       const before = metrics.value('vigil_influx_points_written_total')
       started = performance.now()
-      while ((await drain.drainOnce()) === 'written') { /* until empty */ }
+      while ((await drain.drainOnce()) === 'written') {
+        /* until empty */
+      }
       const drainMs = performance.now() - started
       const lines = metrics.value('vigil_influx_points_written_total') - before
-      console.log(`drain (${pass}): ${eventCount} events, ${lines} lines (fleet + reseller `
-        + `databases) in ${ms(drainMs)} = ${rate(eventCount, drainMs)} events/s, `
-        + `${rate(lines, drainMs)} lines/s`)
+      console.log(
+        `drain (${pass}): ${eventCount} events, ${lines} lines (fleet + reseller ` +
+          `databases) in ${ms(drainMs)} = ${rate(eventCount, drainMs)} events/s, ` +
+          `${rate(lines, drainMs)} lines/s`,
+      )
     }
 
     const scheduler = new ManualScheduler(T0)
     const ticker = new UptimeTicker(scheduler, (record) => outbox.append(record))
     for (let i = 0; i < serverCount; i++) {
-      ticker.observe({ type: 'heartbeatReceived', at: T0, slc: slcOf(i), serverId: `s-${i}`,
-        cause: 'hb' })
+      ticker.observe({
+        type: 'heartbeatReceived',
+        at: T0,
+        slc: slcOf(i),
+        serverId: `s-${i}`,
+        cause: 'hb',
+      })
     }
     const ticking = ticker.start()
     let started = performance.now()
     scheduler.advanceBy(2 * 60_000)
     const tickMs = performance.now() - started
     started = performance.now()
-    while ((await drain.drainOnce()) === 'written') { /* until empty */ }
-    console.log(`uptime: a minute of ${serverCount} servers costs ${ms(tickMs / 2)} to record and `
-      + `${ms((performance.now() - started) / 2)} to write`)
+    while ((await drain.drainOnce()) === 'written') {
+      /* until empty */
+    }
+    console.log(
+      `uptime: a minute of ${serverCount} servers costs ${ms(tickMs / 2)} to record and ` +
+        `${ms((performance.now() - started) / 2)} to write`,
+    )
     ticking.unsubscribe()
   } finally {
     db.close()

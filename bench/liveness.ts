@@ -24,8 +24,15 @@ function setup() {
   const records = new Map<string, ServerRecord>()
   for (let i = 0; i < servers; i++) {
     const id = `s-${i.toString(16).padStart(8, '0')}`
-    records.set(id, { id, slc: `SLC-${Math.floor(i / 2)}`, name: 'R', resellerId: 'r',
-      heartbeatIntervalMs: intervalMs, accepted: true, subscriptionExpiresAt: Number.MAX_SAFE_INTEGER })
+    records.set(id, {
+      id,
+      slc: `SLC-${Math.floor(i / 2)}`,
+      name: 'R',
+      resellerId: 'r',
+      heartbeatIntervalMs: intervalMs,
+      accepted: true,
+      subscriptionExpiresAt: Number.MAX_SAFE_INTEGER,
+    })
   }
   const source = new Subject<BrokerMessage>()
   const pipeline = createPipeline(source, {
@@ -33,8 +40,12 @@ function setup() {
     scheduler,
     logger: createJsonLogger({ level: 'error' }),
     metrics: new Metrics(),
-    options: { maxClockSkewMs: 600_000, livenessTickMs: tickMs, messageBurst: 100,
-      messagesPerSecond: 5 },
+    options: {
+      maxClockSkewMs: 600_000,
+      livenessTickMs: tickMs,
+      messageBurst: 100,
+      messagesPerSecond: 5,
+    },
   })
   let unavailable = 0
   let lastUnavailableAt = 0
@@ -47,12 +58,20 @@ function setup() {
   sub.add(pipeline.refusals$.subscribe())
   sub.add(pipeline.start())
   const empty = Buffer.alloc(0)
-  const topics = [...records.values()].map((r) => ({ id: r.id, topic: topicFor(r.slc, r.id, 'heartbeat') }))
+  const topics = [...records.values()].map((r) => ({
+    id: r.id,
+    topic: topicFor(r.slc, r.id, 'heartbeat'),
+  }))
   let n = 0
   const beat = (i: number) => {
     const t = topics[i]!
-    source.next({ msgId: `m${++n}`, topic: t.topic, payload: empty, clientId: t.id,
-      receivedAt: scheduler.now() })
+    source.next({
+      msgId: `m${++n}`,
+      topic: t.topic,
+      payload: empty,
+      clientId: t.id,
+      receivedAt: scheduler.now(),
+    })
   }
   return { scheduler, pipeline, beat, sub, stats: () => ({ unavailable, lastUnavailableAt }) }
 }
@@ -70,9 +89,13 @@ for (let i = 0; i < servers; i++) a.beat(i)
 const afterTracking = heapMb()
 const perServer = (afterTracking - afterSetup) / servers
 console.log(`servers: ${servers.toLocaleString('en')}`)
-console.log(`memory per tracked server (actor state + wheel entry + replay guard): ` +
-  `${perServer.toFixed(0)} bytes`)
-console.log(`(registry stand-in, not counted: ${((afterSetup - before) / servers).toFixed(0)} bytes/server)`)
+console.log(
+  `memory per tracked server (actor state + wheel entry + replay guard): ` +
+    `${perServer.toFixed(0)} bytes`,
+)
+console.log(
+  `(registry stand-in, not counted: ${((afterSetup - before) / servers).toFixed(0)} bytes/server)`,
+)
 
 // 2. Throughput: one heartbeat per server per minute of virtual time, 5 minutes.
 let start = performance.now()
@@ -81,11 +104,16 @@ for (let minute = 0; minute < 5; minute++) {
   a.scheduler.advanceBy(intervalMs)
 }
 let elapsed = performance.now() - start
-console.log(`throughput: ${Math.round((5 * servers) / (elapsed / 1000)).toLocaleString('en')} ` +
-  `heartbeats/s through decode, gate and actor (incl. ${(5 * 60_000) / tickMs} wheel ticks)`)
+console.log(
+  `throughput: ${Math.round((5 * servers) / (elapsed / 1000)).toLocaleString('en')} ` +
+    `heartbeats/s through decode, gate and actor (incl. ${(5 * 60_000) / tickMs} wheel ticks)`,
+)
 const memoryAfterTraffic = heapMb()
-console.log(`memory after ${(5 * servers).toLocaleString('en')} more messages: ` +
-  `${((memoryAfterTraffic - afterSetup) / servers).toFixed(0)} bytes/server (no growth with messages)`)
+console.log(
+  `memory after ${(5 * servers).toLocaleString('en')} more messages: ` +
+    `${((memoryAfterTraffic - afterSetup) / servers).toFixed(0)} bytes/server ` +
+    '(no growth with messages)',
+)
 
 // 3. Wheel cost does not follow the message rate: ticks for 10 virtual minutes at 1x and 10x.
 function tickCost(messagesPerInterval: number) {
@@ -103,8 +131,10 @@ function tickCost(messagesPerInterval: number) {
 }
 const slow = tickCost(1)
 const fast = tickCost(10)
-console.log(`wheel time over 10 virtual minutes: ${slow.toFixed(0)} ms at 1 msg/interval, ` +
-  `${fast.toFixed(0)} ms at 10 msg/interval per server`)
+console.log(
+  `wheel time over 10 virtual minutes: ${slow.toFixed(0)} ms at 1 msg/interval, ` +
+    `${fast.toFixed(0)} ms at 10 msg/interval per server`,
+)
 
 // 4. Detection: everybody falls silent at once.
 const silentFrom = a.scheduler.now()
@@ -112,6 +142,9 @@ start = performance.now()
 while (a.stats().unavailable < servers) a.scheduler.advanceBy(tickMs)
 elapsed = performance.now() - start
 const lag = a.stats().lastUnavailableAt - (silentFrom - intervalMs + 3 * intervalMs)
-console.log(`detection: ${a.stats().unavailable.toLocaleString('en')} servers flagged, worst lag ` +
-  `${lag} ms after the third missed deadline; ${elapsed.toFixed(0)} ms of CPU for the whole sweep`)
+console.log(
+  `detection: ${a.stats().unavailable.toLocaleString('en')} servers flagged, worst lag ` +
+    `${lag} ms after the third missed deadline; ` +
+    `${elapsed.toFixed(0)} ms of CPU for the whole sweep`,
+)
 a.sub.unsubscribe()

@@ -5,7 +5,12 @@
  * rule allows, and every denial is counted with its code.
  */
 import type {
-  AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription,
+  AedesPublishPacket,
+  AuthenticateError,
+  Client,
+  ConnectPacket,
+  PublishPacket,
+  Subscription,
 } from 'aedes'
 import { Refusal, type RefusalCode } from '../core/refusals.ts'
 import type { RecordRefusal } from '../core/refusal-log.ts'
@@ -44,8 +49,10 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     connects.set(client, { protocolVersion: packet.protocolVersion, will: packet.will })
     // Counted here: Aedes answers MQTT 5 itself (CONNACK 1) and never calls authenticate.
     if (packet.protocolVersion !== 4) {
-      const refusal = refuse('auth.protocol', client, { clientId: packet.clientId,
-        version: packet.protocolVersion })
+      const refusal = refuse('auth.protocol', client, {
+        clientId: packet.clientId,
+        version: packet.protocolVersion,
+      })
       if (packet.protocolVersion === 3) return refuseProtocolVersion(client, refusal, done)
     }
     done(null, true)
@@ -70,7 +77,10 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
       return done(Object.assign(error, { returnCode: 5 }) as unknown as AuthenticateError, false)
     }
 
-    const server = username && password ? servers.authenticateServer(username, password.toString('utf8')) : undefined
+    const server =
+      username && password
+        ? servers.authenticateServer(username, password.toString('utf8'))
+        : undefined
     if (!server) return deny('auth.bad-credentials', 4)
     if (client.id !== server.id) return deny('auth.client-id-mismatch', 2)
     if (!server.accepted) return deny('auth.not-accepted', 5, { slc: server.slc })
@@ -82,8 +92,10 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
     // report a sign of life at the moment of death. Only the server's own status
     // topic may carry one, never retained.
     const willTopic = info.will?.topic
-    if (willTopic !== undefined &&
-        (info.will!.retain || willTopic !== topicFor(server.slc, server.id, 'status'))) {
+    if (
+      willTopic !== undefined &&
+      (info.will!.retain || willTopic !== topicFor(server.slc, server.id, 'status'))
+    ) {
       return deny('auth.will-refused', 5, { topic: willTopic })
     }
 
@@ -93,12 +105,17 @@ export function createAuthHooks({ servers, recordRefusal, now }: AuthHooksDeps) 
 
   const identities = new WeakMap<Client, ServerRecord>()
 
-  function authorizePublish(client: Client | null, packet: PublishPacket, done: (e?: Error | null) => void) {
+  function authorizePublish(
+    client: Client | null,
+    packet: PublishPacket,
+    done: (e?: Error | null) => void,
+  ) {
     const server = client ? identities.get(client) : undefined
     if (!server || !isOwnTelemetryTopic(server, packet.topic)) {
       return done(refuse('publish.foreign-topic', client, { topic: packet.topic }))
     }
-    if (packet.retain) return done(refuse('publish.retain-refused', client, { topic: packet.topic }))
+    if (packet.retain)
+      return done(refuse('publish.retain-refused', client, { topic: packet.topic }))
     done(null)
   }
 
@@ -135,8 +152,11 @@ const connackUnacceptableProtocol = Buffer.from([0x20, 0x02, 0x00, 0x01])
  * a refusal from preConnect closes the link without a CONNACK. So the CONNACK
  * is written here, and the link closed on the next turn, as Aedes closes its own.
  */
-function refuseProtocolVersion(client: Client, refusal: Refusal,
-  done: (error: Error | null, success: boolean) => void) {
+function refuseProtocolVersion(
+  client: Client,
+  refusal: Refusal,
+  done: (error: Error | null, success: boolean) => void,
+) {
   client.conn.write(connackUnacceptableProtocol)
   setImmediate(done, refusal, false)
 }

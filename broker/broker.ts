@@ -4,7 +4,12 @@
  * Observable for the pipeline.
  */
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes'
-import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net'
 import { Duplex } from 'node:stream'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { Subject, type Observable } from 'rxjs'
@@ -47,7 +52,10 @@ export interface RunningBroker {
   close(): Promise<void>
 }
 
-export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Promise<RunningBroker> {
+export async function startBroker(
+  options: BrokerOptions,
+  deps: BrokerDeps,
+): Promise<RunningBroker> {
   const { logger, metrics, now } = deps
   const hooks = createAuthHooks(deps)
   const aedes = await Aedes.createBroker({
@@ -83,8 +91,10 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     attach,
   )
   tls.on('tlsClientError', (error, socket) => {
-    deps.recordRefusal(new Refusal('tls.handshake-failed', { reason: (error as { code?: string }).code }),
-      { remote: socket.remoteAddress })
+    deps.recordRefusal(
+      new Refusal('tls.handshake-failed', { reason: (error as { code?: string }).code }),
+      { remote: socket.remoteAddress },
+    )
   })
   await listen(tls, options.port, options.host)
 
@@ -101,7 +111,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     plainPort: plain ? port(plain) : 0,
     connectedClients: () => aedes.connectedClients,
     disconnect(clientId) {
-      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[
+        clientId
+      ]
       if (!client) return
       logger.info('clientDropped', { clientId, why: 'no longer allowed to send' })
       client.close()
@@ -121,15 +133,21 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
 }
 
 /** Puts the guard between socket and Aedes; an oversized packet or a bad topic ends the link. */
-function guard(socket: Socket | TLSSocket, limit: number, deps: BrokerDeps,
-  clientId: () => string | undefined): Duplex {
+function guard(
+  socket: Socket | TLSSocket,
+  limit: number,
+  deps: BrokerDeps,
+  clientId: () => string | undefined,
+): Duplex {
   const sizeGuard = new PacketSizeGuard(limit, maxTopicLevels)
   socket.pipe(sizeGuard)
   sizeGuard.on('error', (error) => {
     const fields = { remote: socket.remoteAddress, clientId: clientId() }
     if (error instanceof PacketTooLarge) {
-      deps.recordRefusal(new Refusal('packet.too-large',
-        { bytes: error.bytes ?? 'malformed length', limit }), fields)
+      deps.recordRefusal(
+        new Refusal('packet.too-large', { bytes: error.bytes ?? 'malformed length', limit }),
+        fields,
+      )
     }
     if (error instanceof ForbiddenTopic) {
       deps.recordRefusal(new Refusal('publish.foreign-topic', { topic: error.topic }), fields)
@@ -162,8 +180,9 @@ function observeClients(aedes: Aedes, deps: BrokerDeps) {
       logger.debug(kind, { clientId: client?.id, error })
       return
     }
-    deps.recordRefusal(new Refusal('packet.protocol-error', { why: error.message.slice(0, 200) }),
-      { clientId: client?.id })
+    deps.recordRefusal(new Refusal('packet.protocol-error', { why: error.message.slice(0, 200) }), {
+      clientId: client?.id,
+    })
   }
   aedes.on('clientError', onError('clientError'))
   aedes.on('connectionError', onError('connectionError'))

@@ -19,11 +19,20 @@ export interface TlsMaterial {
 
 export function loadOrCreateDevCa(dataDir: string): TlsMaterial {
   const dir = join(dataDir, 'tls')
-  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') }
+  const files = {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server-key.pem'),
+  }
   if (existsSync(files.ca) && existsSync(files.cert) && existsSync(files.key)) {
     const read = (f: string) => readFileSync(f, 'utf8')
-    return { cert: read(files.cert), key: read(files.key), ca: read(files.ca), caFile: files.ca,
-      created: false }
+    return {
+      cert: read(files.cert),
+      key: read(files.key),
+      ca: read(files.ca),
+      caFile: files.ca,
+      created: false,
+    }
   }
 
   const ca = makeCa()
@@ -33,7 +42,13 @@ export function loadOrCreateDevCa(dataDir: string): TlsMaterial {
   writeFileSync(join(dir, 'ca-key.pem'), ca.keyPem, { mode: 0o600 })
   writeFileSync(files.cert, server.certPem)
   writeFileSync(files.key, server.keyPem, { mode: 0o600 })
-  return { cert: server.certPem, key: server.keyPem, ca: ca.certPem, caFile: files.ca, created: true }
+  return {
+    cert: server.certPem,
+    key: server.keyPem,
+    ca: ca.certPem,
+    caFile: files.ca,
+    created: true,
+  }
 }
 
 interface Issued {

@@ -14,10 +14,15 @@ export class PacketTooLarge extends Error {
   readonly code = 'packet.too-large'
 
   /** `bytes` is null when the length field itself is malformed (more than 4 bytes). */
-  constructor(readonly bytes: number | null, readonly limit: number) {
-    super(bytes === null
-      ? 'MQTT remaining length longer than 4 bytes (MQTT 3.1.1, 2.2.3)'
-      : `MQTT packet of ${bytes} bytes exceeds the limit of ${limit}`)
+  constructor(
+    readonly bytes: number | null,
+    readonly limit: number,
+  ) {
+    super(
+      bytes === null
+        ? 'MQTT remaining length longer than 4 bytes (MQTT 3.1.1, 2.2.3)'
+        : `MQTT packet of ${bytes} bytes exceeds the limit of ${limit}`,
+    )
   }
 }
 

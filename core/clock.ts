@@ -35,7 +35,11 @@ export class ManualScheduler implements SchedulerLike {
     return this.#now
   }
 
-  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+  schedule<T>(
+    work: (this: SchedulerAction<T>, state?: T) => void,
+    delay = 0,
+    state?: T,
+  ): Subscription {
     return new ManualAction<T>(this, work).schedule(state, delay)
   }
 

@@ -51,7 +51,10 @@ export interface VigilOptions {
   influxPassword?: string
   /** 2.x/3.x API token, sent as `Authorization: Token <token>`. */
   influxToken?: string
-  /** `influxql`: Vigil creates databases and read-only users (1.x); `external`: the operator does. */
+  /**
+   * `influxql`: Vigil creates databases and read-only users (1.x);
+   * `external`: the operator does.
+   */
   influxProvisioning: 'influxql' | 'external'
   /** Query values travel as bound parameters (`params=`); false inlines them as quoted literals. */
   influxBindParams: boolean
@@ -84,7 +87,8 @@ export const defaultOptions: VigilOptions = {
 /** The environment variables, as documented in the README's table. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<VigilOptions> {
   const options: Partial<VigilOptions> = {}
-  const text = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name])
+  const text = (name: string) =>
+    env[name] === undefined || env[name] === '' ? undefined : env[name]
   const port = (name: string) => {
     const raw = text(name)
     if (raw === undefined) return undefined
@@ -98,7 +102,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Vi
     const raw = text(name)
     if (raw === undefined) return undefined
     const value = Number(raw)
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`)
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`${name} must be a positive integer`)
     return value
   }
 

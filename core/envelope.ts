@@ -77,7 +77,9 @@ function isEnvelope(value: unknown): value is Envelope {
   const e = value as Record<string, unknown>
   return (
     e.v === envelopeVersion &&
-    typeof e.kid === 'string' && e.kid.length > 0 && e.kid.length <= 64 &&
+    typeof e.kid === 'string' &&
+    e.kid.length > 0 &&
+    e.kid.length <= 64 &&
     [e.nonce, e.ct, e.tag].every((s) => typeof s === 'string' && base64.test(s))
   )
 }

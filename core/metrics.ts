@@ -68,7 +68,10 @@ export class Metrics {
 }
 
 function keyOf(labels: Labels) {
-  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',')
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',')
 }
 
 function renderLabels(labels: Labels) {

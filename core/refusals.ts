@@ -9,9 +9,10 @@ export const refusalCodes = {
   'auth.client-id-mismatch': 'the MQTT client id must equal the username',
   'auth.not-accepted': 'the installation has not accepted the service, or withdrew it',
   'auth.subscription-expired': 'the installation has no active support subscription',
-  'auth.will-refused': 'a will message may only go to the server\'s own topics',
+  'auth.will-refused': "a will message may only go to the server's own topics",
   'auth.protocol': 'only MQTT 3.1.1 (protocol version 4) is served',
-  'tls.handshake-failed': 'TLS handshake failed: TLS 1.2 or newer with a trusted certificate is required',
+  'tls.handshake-failed':
+    'TLS handshake failed: TLS 1.2 or newer with a trusted certificate is required',
   // broker: packets
   'publish.foreign-topic': 'a server may publish only to its own topics',
   'publish.retain-refused': 'retained messages are not accepted',

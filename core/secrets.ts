@@ -50,7 +50,10 @@ export function enrollmentCodeMatches(code: string, stored: string): boolean {
   return timingSafeEqual(key, Buffer.from(keyHex, 'hex'))
 }
 
-/** As enrollmentCodeMatches, on libuv's thread pool: the event loop keeps serving MQTT meanwhile. */
+/**
+ * As enrollmentCodeMatches, on libuv's thread pool: the event loop keeps
+ * serving MQTT meanwhile.
+ */
 export function enrollmentCodeMatchesAsync(code: string, stored: string): Promise<boolean> {
   const [scheme, saltHex, keyHex] = stored.split('$')
   if (scheme !== 'scrypt' || !saltHex || !keyHex) return Promise.resolve(false)

@@ -22,7 +22,10 @@ export function isSafeText(value: string): boolean {
 // A message from a recording server may span lines (an error with its cause on
 // the next line), so in free text tab, line feed and carriage return pass;
 // everything else refused above stays refused.
-const unsafeInMessage = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200d\u202a-\u202e\u2066-\u2069\ufeff]/
+const unsafeInMessage = new RegExp(
+  '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f' +
+    '\\u200b-\\u200d\\u202a-\\u202e\\u2066-\\u2069\\ufeff]',
+)
 
 /** For detail values: multi-line text, but nothing that can hide or rewrite it. */
 export function isSafeMessage(value: string): boolean {

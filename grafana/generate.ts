@@ -23,13 +23,15 @@ export function writeBundle(root: string, files: BundleFile[]): string[] {
 
 /** Paths under `root` whose content differs from the bundle's. */
 export function staleFiles(root: string, files: BundleFile[]): string[] {
-  return files.filter((file) => {
-    try {
-      return readFileSync(join(root, file.path), 'utf8') !== file.content
-    } catch {
-      return true
-    }
-  }).map((file) => file.path)
+  return files
+    .filter((file) => {
+      try {
+        return readFileSync(join(root, file.path), 'utf8') !== file.content
+      } catch {
+        return true
+      }
+    })
+    .map((file) => file.path)
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}`

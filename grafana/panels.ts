@@ -4,7 +4,10 @@
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import {
-  MappingType, QueryVariableBuilder, VariableRefresh, VariableSort,
+  MappingType,
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard'
 import * as stat from '@grafana/grafana-foundation-sdk/stat'
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline'
@@ -36,8 +39,12 @@ interface PanelSpec {
 
 function targets(ctx: DashboardContext, queries: QuerySpec[]) {
   return queries.map((q, index) => {
-    const builder = new InfluxqlQueryBuilder(ctx.datasource, String.fromCharCode(65 + index),
-      q.query, q.format ?? 'time_series')
+    const builder = new InfluxqlQueryBuilder(
+      ctx.datasource,
+      String.fromCharCode(65 + index),
+      q.query,
+      q.format ?? 'time_series',
+    )
     return q.alias ? builder.alias(q.alias) : builder
   })
 }
@@ -45,20 +52,31 @@ function targets(ctx: DashboardContext, queries: QuerySpec[]) {
 /** One number, the last value of the first series. */
 export function statPanel(ctx: DashboardContext, spec: PanelSpec) {
   const panel = new stat.PanelBuilder()
-    .title(spec.title).description(spec.description).datasource(ctx.datasource)
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(ctx.datasource)
     .targets(targets(ctx, spec.queries))
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
     .graphMode(common.BigValueGraphMode.None)
-    .span(spec.width ?? 6).height(spec.height ?? 4)
+    .span(spec.width ?? 6)
+    .height(spec.height ?? 4)
   return spec.unit ? panel.unit(spec.unit) : panel
 }
 
 /** Rows of a table query; `sortBy` names a column to sort by, largest first. */
 export function tablePanel(ctx: DashboardContext, spec: PanelSpec & { sortBy?: string }) {
   const panel = new table.PanelBuilder()
-    .title(spec.title).description(spec.description).datasource(ctx.datasource)
-    .targets(targets(ctx, spec.queries.map((q) => ({ ...q, format: 'table' as const }))))
-    .span(spec.width ?? 12).height(spec.height ?? 8)
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(ctx.datasource)
+    .targets(
+      targets(
+        ctx,
+        spec.queries.map((q) => ({ ...q, format: 'table' as const })),
+      ),
+    )
+    .span(spec.width ?? 12)
+    .height(spec.height ?? 8)
   if (spec.unit) panel.unit(spec.unit)
   if (spec.sortBy) {
     panel.sortBy([new common.TableSortByFieldStateBuilder().displayName(spec.sortBy).desc(true)])
@@ -68,23 +86,31 @@ export function tablePanel(ctx: DashboardContext, spec: PanelSpec & { sortBy?: s
 
 export function timeseriesPanel(ctx: DashboardContext, spec: PanelSpec) {
   const panel = new timeseries.PanelBuilder()
-    .title(spec.title).description(spec.description).datasource(ctx.datasource)
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(ctx.datasource)
     .targets(targets(ctx, spec.queries))
-    .span(spec.width ?? 12).height(spec.height ?? 8)
+    .span(spec.width ?? 12)
+    .height(spec.height ?? 8)
   return spec.unit ? panel.unit(spec.unit) : panel
 }
 
 /** Up (1) or down (0) per server over time: the outage timeline. */
 export function timelinePanel(ctx: DashboardContext, spec: PanelSpec) {
   return new statetimeline.PanelBuilder()
-    .title(spec.title).description(spec.description).datasource(ctx.datasource)
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(ctx.datasource)
     .targets(targets(ctx, spec.queries))
     .mappings([
-      { type: MappingType.RangeToText,
-        options: { from: 0, to: 0.999, result: { text: 'down', color: 'red' } } },
+      {
+        type: MappingType.RangeToText,
+        options: { from: 0, to: 0.999, result: { text: 'down', color: 'red' } },
+      },
       { type: MappingType.ValueToText, options: { '1': { text: 'up', color: 'green' } } },
     ])
-    .span(spec.width ?? 24).height(spec.height ?? 6)
+    .span(spec.width ?? 24)
+    .height(spec.height ?? 6)
 }
 
 /**
@@ -92,8 +118,10 @@ export function timelinePanel(ctx: DashboardContext, spec: PanelSpec) {
  * (letters, digits, ".", "_", "-") is safe inside the `/^$var$/` regexes the
  * queries use; "All" matches everything the datasource's user may read.
  */
-export function tagVariable(ctx: DashboardContext, spec: { name: string; label: string; key: string;
-  where?: string; includeAll: boolean }) {
+export function tagVariable(
+  ctx: DashboardContext,
+  spec: { name: string; label: string; key: string; where?: string; includeAll: boolean },
+) {
   const where = spec.where ? ` WHERE ${spec.where}` : ''
   const variable = new QueryVariableBuilder(spec.name)
     .label(spec.label)

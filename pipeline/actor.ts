@@ -71,30 +71,52 @@ export function step(state: ActorState | undefined, input: ActorInput): ActorOut
 
   if (current.unavailableSince !== null) {
     const startedAt = current.unavailableSince
-    events.push({ ...base, type: 'serverAvailable',
-      outage: { startedAt, endedAt: input.at, durationMs: input.at - startedAt } })
+    events.push({
+      ...base,
+      type: 'serverAvailable',
+      outage: { startedAt, endedAt: input.at, durationMs: input.at - startedAt },
+    })
     current.unavailableSince = null
   }
   current.lastSeenAt = Math.max(current.lastSeenAt ?? 0, input.at)
 
   if (input.type === 'status') {
     events.push(...diffConditions(current, input.report.conditions, base))
-    events.push({ ...base, type: 'statusReceived', seq: input.report.seq,
-      figures: input.report.figures })
+    events.push({
+      ...base,
+      type: 'statusReceived',
+      seq: input.report.seq,
+      figures: input.report.figures,
+    })
   } else {
     events.push({ ...base, type: 'heartbeatReceived' })
   }
 
-  return { state: current, events, deadlineMs: deadlineAfter(current.lastSeenAt, current.intervalMs) }
+  return {
+    state: current,
+    events,
+    deadlineMs: deadlineAfter(current.lastSeenAt, current.intervalMs),
+  }
 }
 
-function newState(input: { serverId: string; slc: string; intervalMs: number },
-  watchedSince: number | null): ActorState {
-  return { serverId: input.serverId, slc: input.slc, intervalMs: input.intervalMs,
-    lastSeenAt: null, watchedSince, unavailableSince: null }
+function newState(
+  input: { serverId: string; slc: string; intervalMs: number },
+  watchedSince: number | null,
+): ActorState {
+  return {
+    serverId: input.serverId,
+    slc: input.slc,
+    intervalMs: input.intervalMs,
+    lastSeenAt: null,
+    watchedSince,
+    unavailableSince: null,
+  }
 }
 
-function onWatch(state: ActorState | undefined, input: Extract<ActorInput, { type: 'watch' }>): ActorOutput {
+function onWatch(
+  state: ActorState | undefined,
+  input: Extract<ActorInput, { type: 'watch' }>,
+): ActorOutput {
   const current = state ?? newState(input, input.at)
   current.watchedSince = Math.max(current.watchedSince ?? 0, input.at)
   return { state: current, events: [], deadlineMs: deadlineAfter(input.at, current.intervalMs) }
@@ -142,15 +164,23 @@ function diffConditions(
   base: { at: number; slc: string; serverId: string; cause: string },
 ): VigilEvent[] {
   const events: VigilEvent[] = []
-  const seen = new Map<string, { kind: Condition['kind']; subject: string; details: ConditionDetails }>()
+  const seen = new Map<
+    string,
+    { kind: Condition['kind']; subject: string; details: ConditionDetails }
+  >()
   for (const c of reported) seen.set(conditionKey(c), c)
 
   const conditions = state.conditions ?? new Map<string, ActiveCondition>()
   for (const [key, active] of conditions) {
     if (seen.has(key)) continue
     conditions.delete(key)
-    events.push({ ...base, type: 'conditionCleared', kind: active.kind, subject: active.subject,
-      raisedAt: active.raisedAt })
+    events.push({
+      ...base,
+      type: 'conditionCleared',
+      kind: active.kind,
+      subject: active.subject,
+      raisedAt: active.raisedAt,
+    })
   }
 
   for (const [key, c] of seen) {
@@ -161,8 +191,13 @@ function diffConditions(
       continue
     }
     conditions.set(key, { ...c, raisedAt: base.at })
-    events.push({ ...base, type: 'conditionRaised', kind: c.kind, subject: c.subject,
-      details: c.details })
+    events.push({
+      ...base,
+      type: 'conditionRaised',
+      kind: c.kind,
+      subject: c.subject,
+      details: c.details,
+    })
   }
   state.conditions = conditions.size ? conditions : undefined
   return events

@@ -48,8 +48,10 @@ export function gate(message: Validated, replay: ReplayGuard, options: GateOptio
   const { server, receivedAt } = message
   if (!server.accepted) throw new Refusal('gate.not-accepted', { slc: server.slc })
   if (!isMonitored(server, receivedAt)) {
-    throw new Refusal('gate.subscription-expired', { slc: server.slc,
-      expiresAt: server.subscriptionExpiresAt })
+    throw new Refusal('gate.subscription-expired', {
+      slc: server.slc,
+      expiresAt: server.subscriptionExpiresAt,
+    })
   }
 
   if (message.kind === 'status') {

@@ -59,7 +59,8 @@ export class LivenessWheel {
 
     entry.deadlineMs = deadlineMs
     // Later deadlines are found when the old bucket pops; an earlier one must be filed now.
-    if (entry.bucket === -1 || this.#bucketOf(deadlineMs) < entry.bucket) this.#file(serverId, entry)
+    if (entry.bucket === -1 || this.#bucketOf(deadlineMs) < entry.bucket)
+      this.#file(serverId, entry)
   }
 
   disarm(serverId: string): void {

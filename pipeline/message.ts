@@ -15,12 +15,26 @@ export interface BrokerMessage {
 
 export type Decoded =
   | (BrokerMessage & { address: TopicAddress; kind: 'heartbeat' })
-  | (BrokerMessage & { address: TopicAddress; kind: 'status'; envelope: import('../core/envelope.ts').Envelope })
+  | (BrokerMessage & {
+      address: TopicAddress
+      kind: 'status'
+      envelope: import('../core/envelope.ts').Envelope
+    })
 
 export type Decrypted =
   | (BrokerMessage & { address: TopicAddress; kind: 'heartbeat'; server: ServerRecord })
-  | (BrokerMessage & { address: TopicAddress; kind: 'status'; server: ServerRecord; plaintext: Buffer })
+  | (BrokerMessage & {
+      address: TopicAddress
+      kind: 'status'
+      server: ServerRecord
+      plaintext: Buffer
+    })
 
 export type Validated =
   | (BrokerMessage & { address: TopicAddress; kind: 'heartbeat'; server: ServerRecord })
-  | (BrokerMessage & { address: TopicAddress; kind: 'status'; server: ServerRecord; report: StatusReport })
+  | (BrokerMessage & {
+      address: TopicAddress
+      kind: 'status'
+      server: ServerRecord
+      report: StatusReport
+    })

@@ -81,8 +81,12 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
       const checked = validate(decrypt(decoded, keys))
       rate.take(checked.server.id, message.receivedAt)
       const valid = gate(checked, replay, options)
-      const base = { serverId: valid.server.id, slc: valid.server.slc, at: message.receivedAt,
-        intervalMs: valid.server.heartbeatIntervalMs }
+      const base = {
+        serverId: valid.server.id,
+        slc: valid.server.slc,
+        at: message.receivedAt,
+        intervalMs: valid.server.heartbeatIntervalMs,
+      }
       if (valid.kind === 'heartbeat') {
         return { ok: true, input: { ...base, type: 'heartbeat', cause: message.msgId } }
       }
@@ -90,8 +94,12 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
       return { ok: true, input: { ...base, type: 'status', cause, report: valid.report } }
     } catch (error) {
       if (!isRefusal(error)) throw error
-      const refused = { msgId: message.msgId, topic: message.topic, clientId: message.clientId,
-        refusal: error }
+      const refused = {
+        msgId: message.msgId,
+        topic: message.topic,
+        clientId: message.clientId,
+        refusal: error,
+      }
       return { ok: false, refused }
     }
   }
@@ -202,8 +210,13 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
     start,
     forget,
     watch(server) {
-      watched.next({ type: 'watch', serverId: server.id, slc: server.slc,
-        intervalMs: server.heartbeatIntervalMs, at: scheduler.now() })
+      watched.next({
+        type: 'watch',
+        serverId: server.id,
+        slc: server.slc,
+        intervalMs: server.heartbeatIntervalMs,
+        at: scheduler.now(),
+      })
     },
     get trackedServers() {
       return wheel.size
@@ -211,7 +224,10 @@ export function createPipeline(source$: Observable<BrokerMessage>, deps: Pipelin
   }
 }
 
-function restoreState(restored: Map<string, ServerSnapshot>, serverId: string): ActorState | undefined {
+function restoreState(
+  restored: Map<string, ServerSnapshot>,
+  serverId: string,
+): ActorState | undefined {
   const s = restored.get(serverId)
   if (!s) return undefined
   return {

@@ -25,8 +25,10 @@ export class SendRate {
   take(serverId: string, at: number): void {
     const { messageBurst, messagesPerSecond } = this.#options
     const bucket = this.#buckets.get(serverId) ?? { tokens: messageBurst, at }
-    const refilled = Math.min(messageBurst,
-      bucket.tokens + (Math.max(0, at - bucket.at) / 1000) * messagesPerSecond)
+    const refilled = Math.min(
+      messageBurst,
+      bucket.tokens + (Math.max(0, at - bucket.at) / 1000) * messagesPerSecond,
+    )
 
     if (refilled < 1) {
       this.#buckets.set(serverId, { tokens: refilled, at })

@@ -56,15 +56,24 @@ const commands: Record<string, Command> = {
   'installation show': (registry, [slc]) => {
     const installation = registry.installation(required(slc, 'slc'))
     if (!installation) throw new StoreError('not-found', `no installation ${slc}`)
-    const acceptances = registry.acceptanceLog(installation.slc)
+    const acceptances = registry
+      .acceptanceLog(installation.slc)
       .map((a) => ({ accepted: a.accepted === 1, byWhom: a.byWhom, at: isoTime(a.at) }))
-    console.log(JSON.stringify({
-      ...installation,
-      subscriptionExpiresAt: installation.subscriptionExpiresAt === null ? null
-        : isoTime(installation.subscriptionExpiresAt),
-      createdAt: isoTime(installation.createdAt),
-      acceptances,
-    }, null, 2))
+    console.log(
+      JSON.stringify(
+        {
+          ...installation,
+          subscriptionExpiresAt:
+            installation.subscriptionExpiresAt === null
+              ? null
+              : isoTime(installation.subscriptionExpiresAt),
+          createdAt: isoTime(installation.createdAt),
+          acceptances,
+        },
+        null,
+        2,
+      ),
+    )
   },
 }
 
@@ -83,9 +92,10 @@ export async function runCli(argv: string[], target: CliTarget): Promise<number>
     return positionals[0] === 'help' || positionals.length === 0 ? 0 : 2
   }
 
-  const { registry, close } = target instanceof Registry
-    ? { registry: target, close: () => undefined }
-    : openRegistry(target.dataDir)
+  const { registry, close } =
+    target instanceof Registry
+      ? { registry: target, close: () => undefined }
+      : openRegistry(target.dataDir)
   try {
     await command(registry, positionals.slice(2))
     return 0

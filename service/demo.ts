@@ -12,16 +12,49 @@ import { createJsonLogger } from '../core/logger.ts'
 import { startVigil, type Vigil } from './vigil.ts'
 
 const resellers = [
-  { name: 'northwind', customers: ['Harbour Logistics', 'City Library', 'Lakeside Clinic',
-    'Old Town Bakery', 'Riverside School', 'Depot North', 'Museum of Maps', 'Marina Club'] },
-  { name: 'contoso', customers: ['Airport Parking', 'Central Station', 'Hillside Hotel',
-    'Mall West', 'Stadium Gates', 'Tram Depot'] },
-  { name: 'fabrikam', customers: ['Factory Hall 3', 'Cold Storage', 'Office Park', 'Quarry Gate',
-    'Wind Farm', 'Water Works', 'Recycling Yard'] },
+  {
+    name: 'northwind',
+    customers: [
+      'Harbour Logistics',
+      'City Library',
+      'Lakeside Clinic',
+      'Old Town Bakery',
+      'Riverside School',
+      'Depot North',
+      'Museum of Maps',
+      'Marina Club',
+    ],
+  },
+  {
+    name: 'contoso',
+    customers: [
+      'Airport Parking',
+      'Central Station',
+      'Hillside Hotel',
+      'Mall West',
+      'Stadium Gates',
+      'Tram Depot',
+    ],
+  },
+  {
+    name: 'fabrikam',
+    customers: [
+      'Factory Hall 3',
+      'Cold Storage',
+      'Office Park',
+      'Quarry Gate',
+      'Wind Farm',
+      'Water Works',
+      'Recycling Yard',
+    ],
+  },
 ]
 
 const env = optionsFromEnv()
-const logger = createJsonLogger({ level: env.logLevel ?? 'warn', write: (line) => process.stderr.write(line + '\n') })
+const logger = createJsonLogger({
+  level: env.logLevel ?? 'warn',
+  write: (line) => process.stderr.write(line + '\n'),
+})
 // Always a data dir of its own, never VIGIL_DATA_DIR: the demo seeds fixed
 // reseller names, which a second run would find taken, and its made-up fleet
 // has no place in a real registry. Ports, host and log level still apply.
@@ -51,7 +84,9 @@ console.log(`api       ${vigil.httpUrl}/api/installations   (Authorization: Bear
 console.log(`ca        ${vigil.caFile}`)
 for (const [name, token] of tokens) console.log(`token ${name} ${token}`)
 console.log(`operator ${operatorToken}`)
-console.log(`try: curl -H "Authorization: Bearer ${tokens[0]![1]}" ${vigil.httpUrl}/api/installations`)
+console.log(
+  `try: curl -H "Authorization: Bearer ${tokens[0]![1]}" ${vigil.httpUrl}/api/installations`,
+)
 
 reportTraffic(vigil)
 
@@ -97,8 +132,10 @@ function reportTraffic(v: Vigil) {
     const total = v.metrics.value('vigil_messages_received_total')
     const refusals = v.metrics.entries('vigil_refusals_total').reduce((s, e) => s + e.value, 0)
     const memoryMb = Math.round(process.memoryUsage().rss / 1024 / 1024)
-    console.log(`traffic: ${((total - last) / 10).toFixed(1)} msg/s, ${total} messages, ` +
-      `${refusals} refused, rss ${memoryMb} MB`)
+    console.log(
+      `traffic: ${((total - last) / 10).toFixed(1)} msg/s, ${total} messages, ` +
+        `${refusals} refused, rss ${memoryMb} MB`,
+    )
     last = total
   }, 10_000).unref()
 }

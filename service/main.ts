@@ -10,10 +10,13 @@ try {
   const vigil = await startVigil(options, { logger })
   const stop = (signal: string) => {
     logger.info('shutdownRequested', { signal })
-    vigil.close().then(() => process.exit(0), (error) => {
-      logger.error('shutdownFailed', { error })
-      process.exit(1)
-    })
+    vigil.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error('shutdownFailed', { error })
+        process.exit(1)
+      },
+    )
   }
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))

@@ -66,26 +66,48 @@ export async function startVigil(
   const db = openDb(options.dataDir)
   const registry = new Registry(db, now)
   const state = new StateStore(db)
-  // InfluxDB history when configured (README: History in InfluxDB, and Grafana): events go through the outbox.
-  const influx = createInfluxStore(options, { db, scheduler, logger, metrics,
-    snapshot: state.snapshot().values(), resellerIds: () => registry.listResellers().map((r) => r.id) })
-  const writer = new BatchWriter(state, {
-    batchSize: options.writeBatchSize,
-    flushMs: options.writeFlushMs,
-    maxBufferedEvents: 100_000,
-    outbox: influx !== undefined,
-  }, logger, metrics)
+  // InfluxDB history when configured (README: History in InfluxDB, and
+  // Grafana): events go through the outbox.
+  const influx = createInfluxStore(options, {
+    db,
+    scheduler,
+    logger,
+    metrics,
+    snapshot: state.snapshot().values(),
+    resellerIds: () => registry.listResellers().map((r) => r.id),
+  })
+  const writer = new BatchWriter(
+    state,
+    {
+      batchSize: options.writeBatchSize,
+      flushMs: options.writeFlushMs,
+      maxBufferedEvents: 100_000,
+      outbox: influx !== undefined,
+    },
+    logger,
+    metrics,
+  )
 
   const stopPruning = pruneHistoryHourly(state, options.historyRetentionDays, now, logger)
   const recordRefusal = createRefusalLog(metrics, logger)
   const broker = await startBroker(
-    { host: options.host, port: options.mqttPort, plainPort: options.mqttPlainPort,
-      maxPacketBytes: options.maxPacketBytes, tls },
+    {
+      host: options.host,
+      port: options.mqttPort,
+      plainPort: options.mqttPlainPort,
+      maxPacketBytes: options.maxPacketBytes,
+      tls,
+    },
     { servers: registry, recordRefusal, logger, metrics, now },
   )
 
   const pipeline = createPipeline(broker.messages$, {
-    keys: registry, scheduler, logger, metrics, options, snapshot: state.snapshot(),
+    keys: registry,
+    scheduler,
+    logger,
+    metrics,
+    options,
+    snapshot: state.snapshot(),
   })
   const committed$ = new Subject<VigilEvent[]>()
   writer.onCommitted((batch) => committed$.next(batch))
@@ -110,8 +132,11 @@ export async function startVigil(
       broker.disconnect(serverId)
     },
     watchServer: (server) => pipeline.watch(server),
-    health: () => ({ broker: !broker.closed, pipeline: !subscriptions.closed,
-      store: db.open && writer.healthy }),
+    health: () => ({
+      broker: !broker.closed,
+      pipeline: !subscriptions.closed,
+      store: db.open && writer.healthy,
+    }),
     enrollment: { heartbeatIntervalMs: options.heartbeatIntervalMs, mqttUrl, caPem: tls.ca },
     now,
   })
@@ -119,12 +144,27 @@ export async function startVigil(
   const httpPort = (http.address() as AddressInfo).port
   const httpUrl = `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${httpPort}`
 
-  logger.info('vigilStarted', { httpUrl, mqttPort: broker.port, caFile: tls.caFile,
-    dataDir: options.dataDir })
+  logger.info('vigilStarted', {
+    httpUrl,
+    mqttPort: broker.port,
+    caFile: tls.caFile,
+    dataDir: options.dataDir,
+  })
 
   return {
-    options, httpPort, httpUrl, mqttPort: broker.port, mqttPlainPort: broker.plainPort,
-    caFile: tls.caFile, caPem: tls.ca, registry, metrics, pipeline, db, committed$, influx,
+    options,
+    httpPort,
+    httpUrl,
+    mqttPort: broker.port,
+    mqttPlainPort: broker.plainPort,
+    caFile: tls.caFile,
+    caPem: tls.ca,
+    registry,
+    metrics,
+    pipeline,
+    db,
+    committed$,
+    influx,
     flush: () => void writer.flush(),
     async close() {
       // Completing the committed feed ends the dashboard's live streams, which
@@ -144,32 +184,44 @@ export async function startVigil(
   }
 }
 
-function wirePipeline(pipeline: Pipeline, writer: BatchWriter, logger: Logger,
-  broker: RunningBroker): Subscription {
+function wirePipeline(
+  pipeline: Pipeline,
+  writer: BatchWriter,
+  logger: Logger,
+  broker: RunningBroker,
+): Subscription {
   const subscriptions = pipeline.events$.subscribe({
     next: (event) => {
       if (event.type !== 'heartbeatReceived' && event.type !== 'statusReceived') {
-        logger.info(event.type, { slc: event.slc, serverId: event.serverId, cause: event.cause,
-          ...('kind' in event ? { kind: event.kind, subject: event.subject } : {}) })
+        logger.info(event.type, {
+          slc: event.slc,
+          serverId: event.serverId,
+          cause: event.cause,
+          ...('kind' in event ? { kind: event.kind, subject: event.subject } : {}),
+        })
       }
       writer.push(event)
     },
     error: (error) => logger.error('pipelineStopped', { error }),
   })
-  subscriptions.add(pipeline.refusals$.subscribe({
-    // A server that may no longer send is disconnected: its reconnects then
-    // meet the broker's refusal and back off, instead of a refusal per message.
-    next: ({ clientId, refusal }) => {
-      if (dropsConnection.has(refusal.code)) broker.disconnect(clientId)
-    },
-    error: (error) => logger.error('refusalStreamStopped', { error }),
-  }))
+  subscriptions.add(
+    pipeline.refusals$.subscribe({
+      // A server that may no longer send is disconnected: its reconnects then
+      // meet the broker's refusal and back off, instead of a refusal per message.
+      next: ({ clientId, refusal }) => {
+        if (dropsConnection.has(refusal.code)) broker.disconnect(clientId)
+      },
+      error: (error) => logger.error('refusalStreamStopped', { error }),
+    }),
+  )
   subscriptions.add(pipeline.start())
   return subscriptions
 }
 
 const dropsConnection: ReadonlySet<RefusalCode> = new Set([
-  'gate.unknown-server', 'gate.not-accepted', 'gate.subscription-expired',
+  'gate.unknown-server',
+  'gate.not-accepted',
+  'gate.subscription-expired',
 ] as const)
 
 /** Embedded history is kept for `days` (VIGIL_HISTORY_RETENTION_DAYS), then pruned. */
@@ -188,8 +240,12 @@ function loadTls(options: VigilOptions, logger: Logger) {
   if (options.tlsCertFile && options.tlsKeyFile) {
     const read = (file: string) => readFileSync(file, 'utf8')
     const ca = options.tlsCaFile ? read(options.tlsCaFile) : ''
-    return { cert: read(options.tlsCertFile), key: read(options.tlsKeyFile), ca,
-      caFile: options.tlsCaFile ?? '' }
+    return {
+      cert: read(options.tlsCertFile),
+      key: read(options.tlsKeyFile),
+      ca,
+      caFile: options.tlsCaFile ?? '',
+    }
   }
   const material = loadOrCreateDevCa(options.dataDir)
   logger.info(material.created ? 'devCaCreated' : 'devCaLoaded', {
@@ -199,7 +255,11 @@ function loadTls(options: VigilOptions, logger: Logger) {
   return material
 }
 
-function listenHttp(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string) {
+function listenHttp(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+) {
   return new Promise<ServerType>((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, () => resolve(server))
     server.once('error', reject)

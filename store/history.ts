@@ -62,8 +62,12 @@ export class EmbeddedHistory implements History {
          ORDER BY e.at DESC, e.id DESC LIMIT ?`,
       )
       .all(resellerId, slc, range.from, range.to, limit) as Array<
-        Omit<HistoryEvent, 'details'> & { details: string | null }>
-    return rows.map((r): HistoryEvent => ({ ...r, details: r.details ? JSON.parse(r.details) : null }))
+      Omit<HistoryEvent, 'details'> & { details: string | null }
+    >
+    return rows.map((r): HistoryEvent => ({
+      ...r,
+      details: r.details ? JSON.parse(r.details) : null,
+    }))
   }
 
   async outages(resellerId: string, slc: string, range: TimeRange): Promise<Outage[]> {

@@ -159,8 +159,13 @@ export class Registry {
           `INSERT INTO installations (slc, reseller_id, customer_name, enrollment_code_hash,
              created_at) VALUES (?, ?, ?, ?, ?)`,
         )
-        .run(slc, resellerId, checkName(customerName, 'customer name'), hashEnrollmentCode(code),
-          this.#now())
+        .run(
+          slc,
+          resellerId,
+          checkName(customerName, 'customer name'),
+          hashEnrollmentCode(code),
+          this.#now(),
+        )
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new StoreError('slc-taken', `SLC ${slc} is already registered by a reseller`)
@@ -174,7 +179,9 @@ export class Registry {
   renewEnrollmentCode(resellerId: string, slc: string): string {
     const code = newEnrollmentCode()
     const result = this.#db
-      .prepare('UPDATE installations SET enrollment_code_hash = ? WHERE slc = ? AND reseller_id = ?')
+      .prepare(
+        'UPDATE installations SET enrollment_code_hash = ? WHERE slc = ? AND reseller_id = ?',
+      )
       .run(hashEnrollmentCode(code), slc, resellerId)
     if (result.changes === 0) throw new StoreError('not-found', `no installation ${slc}`)
     return code
@@ -247,8 +254,10 @@ export class Registry {
   /** enroll() for the HTTP API: the scrypt check runs off the event loop. */
   async enrollAsync(input: EnrollInput): Promise<Enrollment> {
     const target = this.#enrollmentTarget(input.slc)
-    const matches = await enrollmentCodeMatchesAsync(input.enrollmentCode,
-      target?.hash ?? decoyCodeHash())
+    const matches = await enrollmentCodeMatchesAsync(
+      input.enrollmentCode,
+      target?.hash ?? decoyCodeHash(),
+    )
     if (!target || !matches) throw badEnrollmentCode()
     return this.#issue({ ...input, slc: target.slc })
   }
@@ -273,8 +282,14 @@ export class Registry {
           `INSERT INTO servers (id, slc, name, secret_hash, heartbeat_interval_ms, enrolled_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(serverId, input.slc, checkName(input.serverName, 'server name'),
-          hashSecret(password), input.heartbeatIntervalMs, now)
+        .run(
+          serverId,
+          input.slc,
+          checkName(input.serverName, 'server name'),
+          hashSecret(password),
+          input.heartbeatIntervalMs,
+          now,
+        )
       this.#db
         .prepare('INSERT INTO server_keys (server_id, key_id, key, created_at) VALUES (?, ?, ?, ?)')
         .run(serverId, keyId, key, now)
@@ -327,8 +342,10 @@ export class Registry {
 
   keyIds(serverId: string): string[] {
     const rows = this.#db
-      .prepare(`SELECT key_id AS keyId FROM server_keys WHERE server_id = ?
-         ORDER BY created_at, key_id`)
+      .prepare(
+        `SELECT key_id AS keyId FROM server_keys WHERE server_id = ?
+         ORDER BY created_at, key_id`,
+      )
       .all(serverId) as Array<{ keyId: string }>
     return rows.map((row) => row.keyId)
   }
@@ -344,8 +361,10 @@ export class Registry {
         throw new StoreError('not-found', `no key ${keyId} for this server`)
       }
       if (keyIds.length === 1) {
-        throw new StoreError('last-key',
-          `${keyId} is the server's only key; rotate first, then retire it`)
+        throw new StoreError(
+          'last-key',
+          `${keyId} is the server's only key; rotate first, then retire it`,
+        )
       }
       this.#db
         .prepare('DELETE FROM server_keys WHERE server_id = ? AND key_id = ?')

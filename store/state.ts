@@ -32,7 +32,8 @@ export class StateStore {
       seen: db.prepare(
         `INSERT INTO server_state (server_id, last_seen_at) SELECT $id, $value
          WHERE EXISTS (SELECT 1 FROM servers WHERE id = $id)
-         ON CONFLICT(server_id) DO UPDATE SET last_seen_at = MAX(COALESCE(last_seen_at, 0), excluded.last_seen_at)`,
+         ON CONFLICT(server_id) DO UPDATE
+           SET last_seen_at = MAX(COALESCE(last_seen_at, 0), excluded.last_seen_at)`,
       ),
       seq: db.prepare(
         `INSERT INTO server_state (server_id, last_seq) SELECT $id, $value
@@ -92,8 +93,17 @@ export class StateStore {
     for (const row of rows) snapshots.set(row.serverId, { ...row, conditions: [] })
 
     const conditions = this.#db
-      .prepare('SELECT server_id AS serverId, kind, subject, details, raised_at AS raisedAt FROM conditions')
-      .all() as Array<{ serverId: string; kind: string; subject: string; details: string; raisedAt: number }>
+      .prepare(
+        `SELECT server_id AS serverId, kind, subject, details, raised_at AS raisedAt
+         FROM conditions`,
+      )
+      .all() as Array<{
+      serverId: string
+      kind: string
+      subject: string
+      details: string
+      raisedAt: number
+    }>
     for (const c of conditions) {
       snapshots.get(c.serverId)?.conditions.push({
         kind: c.kind as Condition['kind'],
@@ -122,8 +132,13 @@ export class StateStore {
         s.unavailable.run({ id: event.serverId, value: null })
         break
       case 'conditionRaised':
-        s.raise.run({ id: event.serverId, kind: event.kind, subject: event.subject,
-          details: JSON.stringify(event.details), at: event.at })
+        s.raise.run({
+          id: event.serverId,
+          kind: event.kind,
+          subject: event.subject,
+          details: JSON.stringify(event.details),
+          at: event.at,
+        })
         break
       case 'conditionCleared':
         s.clear.run(event.serverId, event.kind, event.subject)
@@ -140,12 +155,25 @@ export class StateStore {
     const subject = 'subject' in event ? event.subject : null
     const details = event.type === 'conditionRaised' ? JSON.stringify(event.details) : null
     const startedAt =
-      event.type === 'serverAvailable' ? event.outage.startedAt
-      : event.type === 'serverUnavailable' ? event.lastSeenAt
-      : event.type === 'conditionCleared' ? event.raisedAt
-      : null
+      event.type === 'serverAvailable'
+        ? event.outage.startedAt
+        : event.type === 'serverUnavailable'
+          ? event.lastSeenAt
+          : event.type === 'conditionCleared'
+            ? event.raisedAt
+            : null
     const durationMs = event.type === 'serverAvailable' ? event.outage.durationMs : null
-    this.#statements.history.run(event.at, event.slc, event.serverId, event.type, kind, subject,
-      details, startedAt, durationMs, event.cause)
+    this.#statements.history.run(
+      event.at,
+      event.slc,
+      event.serverId,
+      event.type,
+      kind,
+      subject,
+      details,
+      startedAt,
+      durationMs,
+      event.cause,
+    )
   }
 }

@@ -81,33 +81,65 @@ export class ResellerViews {
   listInstallations(resellerId: string, options: { all?: boolean } = {}): InstallationSummary[] {
     const installations = this.#db
       .prepare(
-        `SELECT slc, customer_name AS customerName, subscription_expires_at AS subscriptionExpiresAt,
+        `SELECT slc, customer_name AS customerName,
+           subscription_expires_at AS subscriptionExpiresAt,
            accepted FROM installations WHERE reseller_id = ? ORDER BY customer_name, slc`,
       )
-      .all(resellerId) as Array<{ slc: string; customerName: string;
-        subscriptionExpiresAt: number | null; accepted: number }>
+      .all(resellerId) as Array<{
+      slc: string
+      customerName: string
+      subscriptionExpiresAt: number | null
+      accepted: number
+    }>
     const servers = this.#servers('i.reseller_id = ?', resellerId)
     const conditions = this.#conditions('i.reseller_id = ?', resellerId)
 
     const summaries = installations.map((i) =>
-      summarise(i, servers.get(i.slc) ?? [], conditions.get(i.slc) ?? []))
+      summarise(i, servers.get(i.slc) ?? [], conditions.get(i.slc) ?? []),
+    )
     return options.all ? summaries : summaries.filter((s) => s.inError)
   }
 
-  /** How many installations the reseller has and how many are in error, without loading them. */
-  countInstallations(resellerId: string): { all: number; inError: number } {
+  /**
+   * How many installations the reseller has, how many are not monitored at
+   * `now` (not accepted, or no running subscription) and how many of the
+   * monitored ones are in error, without loading them.
+   */
+  countInstallations(
+    resellerId: string,
+    now: number,
+  ): { all: number; inError: number; unmonitored: number } {
     // "In error" as in summarise(): an unavailable server or any active condition.
     const row = this.#db
       .prepare(
-        `SELECT COUNT(*) AS "all", COALESCE(SUM(
+        `SELECT COUNT(*) AS "all", COALESCE(SUM(NOT watched), 0) AS unmonitored,
+           COALESCE(SUM(watched AND (
            EXISTS (SELECT 1 FROM servers s JOIN server_state st ON st.server_id = s.id
                    WHERE s.slc = i.slc AND st.unavailable_since IS NOT NULL)
            OR EXISTS (SELECT 1 FROM servers s JOIN conditions c ON c.server_id = s.id
-                      WHERE s.slc = i.slc)), 0) AS inError
-         FROM installations i WHERE i.reseller_id = ?`,
+                      WHERE s.slc = i.slc))), 0) AS inError
+         FROM (SELECT slc, accepted = 1 AND subscription_expires_at IS NOT NULL
+                 AND subscription_expires_at >= ? AS watched
+               FROM installations WHERE reseller_id = ?) i`,
       )
-      .get(resellerId) as { all: number; inError: number }
+      .get(now, resellerId) as { all: number; inError: number; unmonitored: number }
     return row
+  }
+
+  /**
+   * Which of `slcs` are the reseller's, in their registered spelling: one
+   * query however many changed, so a stream never looks at another
+   * reseller's installations one by one.
+   */
+  ownSlcs(resellerId: string, slcs: readonly string[]): string[] {
+    if (slcs.length === 0) return []
+    const rows = this.#db
+      .prepare(
+        `SELECT slc FROM installations
+         WHERE reseller_id = ? AND slc IN (SELECT value FROM json_each(?))`,
+      )
+      .all(resellerId, JSON.stringify(slcs)) as Array<{ slc: string }>
+    return rows.map((r) => r.slc)
   }
 
   installation(resellerId: string, slc: string) {
@@ -116,16 +148,24 @@ export class ResellerViews {
         `SELECT slc, customer_name AS customerName, subscription_expires_at AS subscriptionExpiresAt,
            accepted, created_at AS createdAt FROM installations WHERE reseller_id = ? AND slc = ?`,
       )
-      .get(resellerId, slc) as { slc: string; customerName: string;
-        subscriptionExpiresAt: number | null; accepted: number; createdAt: number } | undefined
+      .get(resellerId, slc) as
+      | {
+          slc: string
+          customerName: string
+          subscriptionExpiresAt: number | null
+          accepted: number
+          createdAt: number
+        }
+      | undefined
     if (!row) return undefined
 
     // Rows are grouped by the registered spelling, which `slc` (any case) need not be.
     const { slc: canonical } = row
-    const servers = this.#servers('i.reseller_id = ? AND i.slc = ?', resellerId, canonical)
-      .get(canonical) ?? []
-    const conditions = this.#conditions('i.reseller_id = ? AND i.slc = ?', resellerId, canonical)
-      .get(canonical) ?? []
+    const servers =
+      this.#servers('i.reseller_id = ? AND i.slc = ?', resellerId, canonical).get(canonical) ?? []
+    const conditions =
+      this.#conditions('i.reseller_id = ? AND i.slc = ?', resellerId, canonical).get(canonical) ??
+      []
     const summary = summarise(row, servers, conditions)
     const views: ServerView[] = servers.map((s) => ({
       id: s.id,
@@ -169,8 +209,12 @@ export class ResellerViews {
 }
 
 function summarise(
-  installation: { slc: string; customerName: string; subscriptionExpiresAt: number | null;
-    accepted: number },
+  installation: {
+    slc: string
+    customerName: string
+    subscriptionExpiresAt: number | null
+    accepted: number
+  },
   servers: ServerRow[],
   conditions: ConditionRow[],
 ): InstallationSummary {

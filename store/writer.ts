@@ -39,15 +39,25 @@ export class BatchWriter {
     this.#options = options
     this.#logger = logger
     this.#written = metrics.counter('vigil_events_written_total', 'Events committed to the store')
-    this.#dropped = metrics.counter('vigil_events_dropped_total', 'Events lost: store unwritable and buffer full')
-    this.#rejected = metrics.counter('vigil_events_rejected_total', 'Events the store can never take, set aside')
+    this.#dropped = metrics.counter(
+      'vigil_events_dropped_total',
+      'Events lost: store unwritable and buffer full',
+    )
+    this.#rejected = metrics.counter(
+      'vigil_events_rejected_total',
+      'Events the store can never take, set aside',
+    )
   }
 
   push(event: VigilEvent): void {
     if (this.#buffer.length >= this.#options.maxBufferedEvents) {
       this.#dropped.inc()
-      this.#logger.error('eventDropped', { type: event.type, serverId: event.serverId,
-        cause: event.cause, why: 'store unwritable and buffer full' })
+      this.#logger.error('eventDropped', {
+        type: event.type,
+        serverId: event.serverId,
+        cause: event.cause,
+        why: 'store unwritable and buffer full',
+      })
       return
     }
     this.#buffer.push(event)
@@ -92,8 +102,11 @@ export class BatchWriter {
         this.#committed(written, false)
         this.#failures++
         const retryMs = Math.min(30_000, 100 * 2 ** this.#failures)
-        this.#logger.warn('storeWriteFailed', { events: this.#buffer.length, retryMs,
-          error: error ?? batchError })
+        this.#logger.warn('storeWriteFailed', {
+          events: this.#buffer.length,
+          retryMs,
+          error: error ?? batchError,
+        })
         this.#schedule(retryMs)
         return false
       }
@@ -104,8 +117,13 @@ export class BatchWriter {
 
   #reject(event: VigilEvent, error: unknown) {
     this.#rejected.inc({ type: event.type })
-    this.#logger.error('eventRejected', { type: event.type, slc: event.slc,
-      serverId: event.serverId, cause: event.cause, error })
+    this.#logger.error('eventRejected', {
+      type: event.type,
+      slc: event.slc,
+      serverId: event.serverId,
+      cause: event.cause,
+      error,
+    })
     try {
       this.#store.setAside(event, error instanceof Error ? error.message : String(error))
     } catch (asideError) {
@@ -142,8 +160,10 @@ export class BatchWriter {
   close(): void {
     if (!this.flush()) {
       this.#dropped.inc({}, this.#buffer.length)
-      this.#logger.error('eventsLostAtShutdown', { events: this.#buffer.length,
-        why: 'the store refused the last write' })
+      this.#logger.error('eventsLostAtShutdown', {
+        events: this.#buffer.length,
+        why: 'the store refused the last write',
+      })
     }
     this.#cancel()
   }

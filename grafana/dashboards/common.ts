@@ -18,11 +18,20 @@ export const slcFilter = '"slc" =~ /^$slc$/'
 
 /** In a reseller's bundle this offers his id only: his user reads nothing else. */
 export function resellerVariable(ctx: DashboardContext) {
-  return tagVariable(ctx, { name: 'reseller', label: 'Reseller', key: 'reseller_id',
-    includeAll: true })
+  return tagVariable(ctx, {
+    name: 'reseller',
+    label: 'Reseller',
+    key: 'reseller_id',
+    includeAll: true,
+  })
 }
 
 export function slcVariable(ctx: DashboardContext, includeAll: boolean) {
-  return tagVariable(ctx, { name: 'slc', label: 'Installation (SLC)', key: 'slc',
-    where: resellerFilter, includeAll })
+  return tagVariable(ctx, {
+    name: 'slc',
+    label: 'Installation (SLC)',
+    key: 'slc',
+    where: resellerFilter,
+    includeAll,
+  })
 }

@@ -14,7 +14,10 @@ import { InfluxError } from './http.ts'
 import { InfluxqlError } from './influxql.ts'
 import { Outbox } from './outbox.ts'
 import {
-  InfluxNames, InfluxProvisioner, ProvisioningError, type HistoryCredentials,
+  InfluxNames,
+  InfluxProvisioner,
+  ProvisioningError,
+  type HistoryCredentials,
 } from './provision.ts'
 import { influxHttpFor } from './setup.ts'
 
@@ -63,19 +66,21 @@ const commands: Record<string, CliCommand> = {
     const username = required(user, 'user')
     printCredentials(await guarded(() => provisioner(influxOptions()).issueFleetReader(username)))
   },
-  'influx dead-letters': () => withOutbox((outbox) => {
-    const letters = outbox.deadLetters(20)
-    if (letters.length === 0) console.log('no dead letters')
-    for (const d of letters) {
-      const at = new Date(d.at).toISOString()
-      console.log(`${at}\toutbox #${d.outboxId}\t${d.database}\t${d.error}`)
-      if (d.line) console.log(`\t${d.line}`)
-    }
-  }),
-  'influx requeue': () => withOutbox((outbox) => {
-    const count = outbox.requeueDeadLetters()
-    console.log(`${count} record(s) back in the outbox; a running Vigil writes them`)
-  }),
+  'influx dead-letters': () =>
+    withOutbox((outbox) => {
+      const letters = outbox.deadLetters(20)
+      if (letters.length === 0) console.log('no dead letters')
+      for (const d of letters) {
+        const at = new Date(d.at).toISOString()
+        console.log(`${at}\toutbox #${d.outboxId}\t${d.database}\t${d.error}`)
+        if (d.line) console.log(`\t${d.line}`)
+      }
+    }),
+  'influx requeue': () =>
+    withOutbox((outbox) => {
+      const count = outbox.requeueDeadLetters()
+      console.log(`${count} record(s) back in the outbox; a running Vigil writes them`)
+    }),
   'grafana reseller': async (registry, [name, dir, org, password]) => {
     const reseller = findReseller(registry, required(name, 'name'))
     const target = resolve(required(dir, 'dir'))
@@ -105,8 +110,12 @@ function influxOptions(): VigilOptions {
 
 function provisioner(options: VigilOptions): InfluxProvisioner {
   const logger = createJsonLogger({ level: 'warn', write: (line) => console.error(line) })
-  return new InfluxProvisioner(influxHttpFor(options), new InfluxNames(options.influxDatabase),
-    options.influxProvisioning, logger)
+  return new InfluxProvisioner(
+    influxHttpFor(options),
+    new InfluxNames(options.influxDatabase),
+    options.influxProvisioning,
+    logger,
+  )
 }
 
 async function issue(options: VigilOptions, resellerId: string) {
@@ -117,8 +126,12 @@ async function issue(options: VigilOptions, resellerId: string) {
 async function resellerCredentials(options: VigilOptions, reseller: Reseller, password?: string) {
   if (options.influxProvisioning === 'influxql') return issue(options, reseller.id)
   const database = new InfluxNames(options.influxDatabase).reseller(reseller.id)
-  return { url: options.influxUrl!, database, username: database,
-    password: required(password, 'password of the read-only user you created') }
+  return {
+    url: options.influxUrl!,
+    database,
+    username: database,
+    password: required(password, 'password of the read-only user you created'),
+  }
 }
 
 function findReseller(registry: Registry, name: string): Reseller {
@@ -142,8 +155,10 @@ async function guarded<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action()
   } catch (error) {
-    const known = error instanceof InfluxError || error instanceof ProvisioningError
-      || error instanceof InfluxqlError
+    const known =
+      error instanceof InfluxError ||
+      error instanceof ProvisioningError ||
+      error instanceof InfluxqlError
     if (known) {
       throw new StoreError('invalid-input', `InfluxDB (${error.code}): ${error.message}`)
     }

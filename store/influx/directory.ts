@@ -21,11 +21,13 @@ export class ServerDirectory {
       server: db.prepare(
         `SELECT i.reseller_id AS resellerId, i.slc, i.customer_name AS customer,
            COALESCE((SELECT s.name FROM servers s WHERE s.id = ?), '') AS name
-         FROM installations i WHERE i.slc = ?`),
+         FROM installations i WHERE i.slc = ?`,
+      ),
       servers: db.prepare(
         `SELECT s.id AS serverId, s.name, s.enrolled_at AS enrolledAt
          FROM servers s JOIN installations i ON i.slc = s.slc
-         WHERE i.reseller_id = ? AND s.slc = ? ORDER BY s.name, s.id`),
+         WHERE i.reseller_id = ? AND s.slc = ? ORDER BY s.name, s.id`,
+      ),
     }
   }
 

@@ -74,8 +74,10 @@ export class OutboxDrain {
     const m = deps.metrics
     this.#counters = {
       written: m.counter('vigil_influx_points_written_total', 'Lines InfluxDB accepted'),
-      rejected: m.counter('vigil_influx_points_rejected_total',
-        'Lines InfluxDB refused; dead-lettered'),
+      rejected: m.counter(
+        'vigil_influx_points_rejected_total',
+        'Lines InfluxDB refused; dead-lettered',
+      ),
       failures: m.counter('vigil_influx_write_failures_total', 'Failed write batches, by code'),
       backlog: m.gauge('vigil_influx_outbox_backlog', 'Outbox rows not yet in InfluxDB'),
       up: m.gauge('vigil_influx_up', '1 while InfluxDB takes writes'),
@@ -113,7 +115,7 @@ export class OutboxDrain {
       const encoded = this.#encode(taken)
       const { groups, dead } = encoded
       rows = encoded.rows
-      dead.push(...await this.#writeAll(groups))
+      dead.push(...(await this.#writeAll(groups)))
       this.#deps.outbox.settle(rows, dead)
       this.#succeeded(groups, dead)
       return 'written'
@@ -197,7 +199,7 @@ export class OutboxDrain {
 
       const half = lines.length >>> 1
       const first = await this.#write(database, lines.slice(0, half), true)
-      return [...first, ...await this.#write(database, lines.slice(half), true)]
+      return [...first, ...(await this.#write(database, lines.slice(half), true))]
     }
   }
 
@@ -205,25 +207,39 @@ export class OutboxDrain {
     const reason = error instanceof Error ? error.message : String(error)
     const ids = idsOf(row)
     this.#counters.rejected.inc()
-    this.#deps.logger.error('influxPointRejected', { ...ids, outboxId: row.id, database,
-      line, error, why: 'kept in influx_dead_letters; `npm run cli -- influx requeue` retries it' })
+    this.#deps.logger.error('influxPointRejected', {
+      ...ids,
+      outboxId: row.id,
+      database,
+      line,
+      error,
+      why: 'kept in influx_dead_letters; `npm run cli -- influx requeue` retries it',
+    })
     return { outboxId: row.id, event: row.event, database, line, error: reason }
   }
 
   #failed(error: unknown, rows: OutboxRow[]) {
-    const code = error instanceof InfluxError ? error.code
-      : (error as { code?: string }).code ?? 'unexpected'
+    const code =
+      error instanceof InfluxError
+        ? error.code
+        : ((error as { code?: string }).code ?? 'unexpected')
     if (this.#failures === 0) this.#failingSince = Date.now()
     this.#failures++
     this.#counters.failures.inc({ code })
     this.#counters.up.set(0)
     this.#counters.backlog.set(this.#deps.outbox.backlog())
 
-    const needsHuman = code === 'unauthorized' || code === 'provisioning-external'
-      || code === 'unexpected'
-    this.#deps.logger[needsHuman ? 'error' : 'warn']('influxWriteFailed', { code, error,
-      attempt: this.#failures, ...idsOf(rows[0]!),
-      firstOutboxId: rows[0]!.id, rows: rows.length, why: 'rows stay in the outbox; retrying' })
+    const needsHuman =
+      code === 'unauthorized' || code === 'provisioning-external' || code === 'unexpected'
+    this.#deps.logger[needsHuman ? 'error' : 'warn']('influxWriteFailed', {
+      code,
+      error,
+      attempt: this.#failures,
+      ...idsOf(rows[0]!),
+      firstOutboxId: rows[0]!.id,
+      rows: rows.length,
+      why: 'rows stay in the outbox; retrying',
+    })
   }
 
   #succeeded(groups: Map<string, Line[]>, dead: DeadLetter[]) {
@@ -234,8 +250,11 @@ export class OutboxDrain {
     this.#counters.backlog.set(this.#deps.outbox.backlog())
 
     if (this.#failures > 0) {
-      this.#deps.logger.info('influxWriteRecovered', { attempts: this.#failures,
-        downMs: Date.now() - this.#failingSince, backlog: this.#deps.outbox.backlog() })
+      this.#deps.logger.info('influxWriteRecovered', {
+        attempts: this.#failures,
+        downMs: Date.now() - this.#failingSince,
+        backlog: this.#deps.outbox.backlog(),
+      })
     }
     this.#failures = 0
   }
@@ -255,27 +274,37 @@ export class OutboxDrain {
         resolve()
       }
       const timer = setTimeout(done, ms)
-      this.#wakeUp = wakeable ? done : () => {
-        if (this.#stopping) done()
-      }
+      this.#wakeUp = wakeable
+        ? done
+        : () => {
+            if (this.#stopping) done()
+          }
     })
   }
 }
 
 /** A record no retry can write: unreadable JSON, or content line protocol cannot carry. */
 function isBadRecord(error: unknown): boolean {
-  return error instanceof SyntaxError || error instanceof EncodeError
-    || error instanceof InfluxqlError
+  return (
+    error instanceof SyntaxError || error instanceof EncodeError || error instanceof InfluxqlError
+  )
 }
 
 /** The ids an operator follows a record by (STYLE.md: every log line carries them). */
 function idsOf(row: OutboxRow): Record<string, unknown> {
   try {
-    const record = JSON.parse(row.event) as { slc?: string; serverId?: string; cause?: string;
-      minutes?: Array<{ slc: string; serverId: string }> }
+    const record = JSON.parse(row.event) as {
+      slc?: string
+      serverId?: string
+      cause?: string
+      minutes?: Array<{ slc: string; serverId: string }>
+    }
     const first = record.minutes?.[0]
-    return { slc: record.slc ?? first?.slc, serverId: record.serverId ?? first?.serverId,
-      cause: record.cause ?? 'uptime' }
+    return {
+      slc: record.slc ?? first?.slc,
+      serverId: record.serverId ?? first?.serverId,
+      cause: record.cause ?? 'uptime',
+    }
   } catch {
     return { cause: 'unreadable outbox row' }
   }

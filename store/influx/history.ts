@@ -4,8 +4,14 @@
  * filters on his id; every value reaches InfluxQL as a parameter.
  */
 import type { ConditionDetails } from '../../core/conditions.ts'
-import { computeAvailability, HistoryUnavailable, type Availability, type History,
-  type Outage, type TimeRange } from '../history.ts'
+import {
+  computeAvailability,
+  HistoryUnavailable,
+  type Availability,
+  type History,
+  type Outage,
+  type TimeRange,
+} from '../history.ts'
 import type { HistoryEvent } from '../views.ts'
 import type { ServerDirectory } from './directory.ts'
 import { InfluxError, type InfluxHttp, type InfluxSeries } from './http.ts'
@@ -39,13 +45,21 @@ export class InfluxHistory implements History {
   }
 
   async outages(resellerId: string, slc: string, range: TimeRange): Promise<Outage[]> {
-    const ended = await this.#rows(resellerId, influxql`SELECT "event_id", "server_id",
+    const ended = await this.#rows(
+      resellerId,
+      influxql`SELECT "event_id", "server_id",
       "started_at", "duration_ms" FROM "events"
       WHERE "reseller_id" = ${resellerId} AND "slc" = ${slc} AND "type" = 'serverAvailable'
-        AND "started_at" < ${range.to} AND time >= ${{ time: range.from + 1 }}`)
+        AND "started_at" < ${range.to} AND time >= ${{ time: range.from + 1 }}`,
+    )
     const outages = ended
-      .map((r) => ({ id: num(r.event_id), serverId: String(r.server_id),
-        startedAt: num(r.started_at), endedAt: num(r.time), durationMs: num(r.duration_ms) }))
+      .map((r) => ({
+        id: num(r.event_id),
+        serverId: String(r.server_id),
+        startedAt: num(r.started_at),
+        endedAt: num(r.time),
+        durationMs: num(r.duration_ms),
+      }))
       .sort((a, b) => a.startedAt - b.startedAt || a.id - b.id)
       .map(({ id: _id, ...outage }): Outage => outage)
 
@@ -74,8 +88,12 @@ export class InfluxHistory implements History {
     return rows
       .filter((r) => current.has(String(r.server_id)))
       .filter((r) => num(r.change) > 0 && num(r.started_at) < range.to)
-      .map((r) => ({ serverId: String(r.server_id), startedAt: num(r.started_at), endedAt: null,
-        durationMs: now - num(r.started_at) }))
+      .map((r) => ({
+        serverId: String(r.server_id),
+        startedAt: num(r.started_at),
+        endedAt: null,
+        durationMs: now - num(r.started_at),
+      }))
       .sort((a, b) => a.serverId.localeCompare(b.serverId))
   }
 
@@ -86,7 +104,12 @@ export class InfluxHistory implements History {
       return (result.series ?? []).flatMap(seriesRows)
     } catch (error) {
       if (error instanceof InfluxError && error.code === 'database-not-found') return []
-      throw new HistoryUnavailable(error)
+      // InfluxDB away, slow or refusing Vigil's own credentials: the history is
+      // unavailable, not the request wrong. Anything else keeps its own error.
+      if (error instanceof InfluxError && (error.transient || error.code === 'unauthorized')) {
+        throw new HistoryUnavailable(error)
+      }
+      throw error
     }
   }
 }
@@ -94,7 +117,9 @@ export class InfluxHistory implements History {
 function seriesRows(series: InfluxSeries): Row[] {
   return series.values.map((values) => {
     const row: Row = { ...series.tags }
-    series.columns.forEach((column, index) => { row[column] = values[index] })
+    series.columns.forEach((column, index) => {
+      row[column] = values[index]
+    })
     return row
   })
 }
@@ -109,7 +134,7 @@ function toHistoryEvent(r: Row): HistoryEvent {
     type,
     kind: isCondition ? String(r.kind) : null,
     subject: isCondition ? String(r.subject ?? '') : null,
-    details: typeof r.details === 'string' ? JSON.parse(r.details) as ConditionDetails : null,
+    details: typeof r.details === 'string' ? (JSON.parse(r.details) as ConditionDetails) : null,
     startedAt: r.started_at === null || r.started_at === undefined ? null : num(r.started_at),
     // The embedded history keeps a duration for ended outages only.
     durationMs: type === 'serverAvailable' ? num(r.duration_ms) : null,

@@ -48,7 +48,8 @@ export class Outbox {
       remove: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),
       dead: db.prepare(
         `INSERT INTO influx_dead_letters (outbox_id, event, database, line, error, at)
-         VALUES (?, ?, ?, ?, ?, ?)`),
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
       backlog: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
     }
   }
@@ -87,7 +88,8 @@ export class Outbox {
     return this.#db
       .prepare(
         `SELECT id, outbox_id AS outboxId, event, database, line, error, at
-         FROM influx_dead_letters ORDER BY id DESC LIMIT ?`)
+         FROM influx_dead_letters ORDER BY id DESC LIMIT ?`,
+      )
       .all(limit) as Array<DeadLetter & { id: number; at: number }>
   }
 
@@ -101,10 +103,12 @@ export class Outbox {
       const rows = this.#db
         .prepare(
           `SELECT outbox_id AS id, MIN(event) AS event FROM influx_dead_letters
-           GROUP BY outbox_id ORDER BY outbox_id`)
+           GROUP BY outbox_id ORDER BY outbox_id`,
+        )
         .all() as OutboxRow[]
       const restore = this.#db.prepare(
-        'INSERT OR IGNORE INTO outbox (id, event, created_at) VALUES (?, ?, ?)')
+        'INSERT OR IGNORE INTO outbox (id, event, created_at) VALUES (?, ?, ?)',
+      )
       for (const row of rows) restore.run(row.id, row.event, this.#now())
       this.#db.prepare('DELETE FROM influx_dead_letters').run()
       return rows.length

@@ -25,8 +25,16 @@ export const measurement = {
 } as const
 
 const floatFields = new Set([
-  'event_id', 'started_at', 'duration_ms', 'active_change', 'up',
-  'used_percent', 'cameras_online', 'cameras_total', 'licenses_used', 'licenses_available',
+  'event_id',
+  'started_at',
+  'duration_ms',
+  'active_change',
+  'up',
+  'used_percent',
+  'cameras_online',
+  'cameras_total',
+  'licenses_used',
+  'licenses_available',
 ])
 const stringFields = new Set(['cause', 'subject', 'details'])
 
@@ -66,8 +74,10 @@ export function encodeRecord(
   const info = lookup(record.slc, record.serverId)
   const tags = serverTags(record.slc, record.serverId, info)
   const time = eventTime(record.at, id)
-  const line = (name: string, extra: Record<string, string>, fields: Fields) =>
-    ({ resellerId: info?.resellerId, line: toLine(name, { ...tags, ...extra }, fields, time) })
+  const line = (name: string, extra: Record<string, string>, fields: Fields) => ({
+    resellerId: info?.resellerId,
+    line: toLine(name, { ...tags, ...extra }, fields, time),
+  })
 
   switch (record.type) {
     case 'serverUnavailable':
@@ -97,14 +107,27 @@ function eventFields(id: number, event: VigilEvent): Fields {
     case 'serverUnavailable':
       return { ...base, started_at: event.lastSeenAt, active_change: 1 }
     case 'serverAvailable':
-      return { ...base, started_at: event.outage.startedAt, duration_ms: event.outage.durationMs,
-        active_change: -1 }
+      return {
+        ...base,
+        started_at: event.outage.startedAt,
+        duration_ms: event.outage.durationMs,
+        active_change: -1,
+      }
     case 'conditionRaised':
-      return { ...base, subject: event.subject, details: JSON.stringify(event.details),
-        active_change: 1 }
+      return {
+        ...base,
+        subject: event.subject,
+        details: JSON.stringify(event.details),
+        active_change: 1,
+      }
     case 'conditionCleared':
-      return { ...base, subject: event.subject, started_at: event.raisedAt,
-        duration_ms: event.at - event.raisedAt, active_change: -1 }
+      return {
+        ...base,
+        subject: event.subject,
+        started_at: event.raisedAt,
+        duration_ms: event.at - event.raisedAt,
+        active_change: -1,
+      }
     default:
       return base
   }
@@ -117,27 +140,39 @@ function figureLines(
   const { cameras, licenses, drives } = event.figures
   const lines: EncodedLine[] = []
   if (cameras || licenses) {
-    lines.push(line(measurement.health, {}, {
-      cameras_online: cameras?.online, cameras_total: cameras?.total,
-      licenses_used: licenses?.used, licenses_available: licenses?.available,
-    }))
+    lines.push(
+      line(
+        measurement.health,
+        {},
+        {
+          cameras_online: cameras?.online,
+          cameras_total: cameras?.total,
+          licenses_used: licenses?.used,
+          licenses_available: licenses?.available,
+        },
+      ),
+    )
   }
   for (const drive of drives ?? []) {
-    lines.push(line(measurement.drives, { drive: tagValue(drive.name) },
-      { used_percent: drive.usedPercent }))
+    lines.push(
+      line(
+        measurement.drives,
+        { drive: tagValue(drive.name) },
+        { used_percent: drive.usedPercent },
+      ),
+    )
   }
   return lines
 }
 
-function encodeUptime(
-  record: UptimeMinutes,
-  lookup: ServerLookup,
-): EncodedLine[] {
+function encodeUptime(record: UptimeMinutes, lookup: ServerLookup): EncodedLine[] {
   return record.minutes.map((m) => {
     const info = lookup(m.slc, m.serverId)
     const tags = serverTags(m.slc, m.serverId, info)
-    return { resellerId: info?.resellerId,
-      line: toLine(measurement.uptime, tags, { up: m.up }, `${wholeMs(m.at)}000000`) }
+    return {
+      resellerId: info?.resellerId,
+      line: toLine(measurement.uptime, tags, { up: m.up }, `${wholeMs(m.at)}000000`),
+    }
   })
 }
 
@@ -180,8 +215,10 @@ function wholeMs(ms: number): number {
  * ordinary names read as they are and every name decodes back exactly.
  */
 export function tagValue(text: string): string {
-  return text.replace(/[%\\\u0000-\u001f\u007f]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+  return text.replace(
+    /[%\\\u0000-\u001f\u007f]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  )
 }
 
 export function fromTagValue(tag: string): string {

@@ -131,8 +131,10 @@ export class InfluxProvisioner {
 
   #requireInfluxql(database: string) {
     if (this.#mode === 'influxql') return
-    throw new ProvisioningError(`database "${database}" and its read-only access are managed `
-      + 'outside Vigil (VIGIL_INFLUX_PROVISIONING=external); create them as '
-      + 'the README (History in InfluxDB) shows')
+    throw new ProvisioningError(
+      `database "${database}" and its read-only access are managed ` +
+        'outside Vigil (VIGIL_INFLUX_PROVISIONING=external); create them as ' +
+        'the README (History in InfluxDB) shows',
+    )
   }
 }

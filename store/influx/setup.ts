@@ -113,10 +113,18 @@ function assemble(options: VigilOptions, deps: InfluxStoreDeps, logger: Logger) 
   const provisioner = new InfluxProvisioner(http, names, options.influxProvisioning, logger)
   const directory = new ServerDirectory(deps.db)
   const outbox = new Outbox(deps.db, () => deps.scheduler.now())
-  const drain = new OutboxDrain({
-    outbox, http, directory, names, logger, metrics: deps.metrics,
-    ensureDatabase: (database) => provisioner.ensureDatabase(database),
-  }, { retryMaxMs: options.influxRetryMaxMs })
+  const drain = new OutboxDrain(
+    {
+      outbox,
+      http,
+      directory,
+      names,
+      logger,
+      metrics: deps.metrics,
+      ensureDatabase: (database) => provisioner.ensureDatabase(database),
+    },
+    { retryMaxMs: options.influxRetryMaxMs },
+  )
 
   const ticker = new UptimeTicker(deps.scheduler, (record) => {
     outbox.append(record)
@@ -132,8 +140,11 @@ function accessVia(provisioner: InfluxProvisioner, logger: Logger): ResellerHist
       try {
         return await provisioner.issueCredentials(resellerId)
       } catch (error) {
-        logger.warn('influxCredentialsPending', { resellerId, error,
-          why: 'created at the next start, or with `npm run cli -- grafana reseller`' })
+        logger.warn('influxCredentialsPending', {
+          resellerId,
+          error,
+          why: 'created at the next start, or with `npm run cli -- grafana reseller`',
+        })
         return { pending: (error as Error).message }
       }
     },

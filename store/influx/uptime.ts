@@ -48,8 +48,11 @@ export class UptimeTicker {
   readonly #tracks = new Map<string, Track>()
   #tickedUntil: number
 
-  constructor(scheduler: Scheduler, sink: (record: UptimeMinutes) => void,
-    options: Partial<UptimeOptions> = {}) {
+  constructor(
+    scheduler: Scheduler,
+    sink: (record: UptimeMinutes) => void,
+    options: Partial<UptimeOptions> = {},
+  ) {
     this.#scheduler = scheduler
     this.#sink = sink
     this.#options = { ...defaultUptimeOptions, ...options }
@@ -60,8 +63,12 @@ export class UptimeTicker {
   restore(snapshots: Iterable<ServerSnapshot>): void {
     for (const s of snapshots) {
       if (s.lastSeenAt === null) continue
-      this.#tracks.set(s.serverId, { slc: s.slc, firstSeenAt: s.lastSeenAt,
-        downSince: s.unavailableSince, past: [] })
+      this.#tracks.set(s.serverId, {
+        slc: s.slc,
+        firstSeenAt: s.lastSeenAt,
+        downSince: s.unavailableSince,
+        past: [],
+      })
     }
   }
 
@@ -87,10 +94,13 @@ export class UptimeTicker {
     const { minuteMs } = this.#options
     const self = this
     const delay = this.#tickedUntil + minuteMs - this.#scheduler.now()
-    return this.#scheduler.schedule(function tick() {
-      self.#tick()
-      this.schedule(undefined, self.#tickedUntil + minuteMs - self.#scheduler.now())
-    }, Math.max(0, delay))
+    return this.#scheduler.schedule(
+      function tick() {
+        self.#tick()
+        this.schedule(undefined, self.#tickedUntil + minuteMs - self.#scheduler.now())
+      },
+      Math.max(0, delay),
+    )
   }
 
   #tick() {
@@ -116,8 +126,11 @@ export class UptimeTicker {
   /** Minutes already written from `from` on, again, with what is known now. */
   #rewrite(serverId: string, track: Track, from: number) {
     const { minuteMs, horizonMs } = this.#options
-    const first = Math.max(this.#floor(from), this.#ceil(track.firstSeenAt),
-      this.#tickedUntil - horizonMs)
+    const first = Math.max(
+      this.#floor(from),
+      this.#ceil(track.firstSeenAt),
+      this.#tickedUntil - horizonMs,
+    )
     const minutes: UptimeMinutes['minutes'] = []
     for (let at = first; at < this.#tickedUntil; at += minuteMs) {
       minutes.push({ at, serverId, slc: track.slc, up: this.#up(track, at) })

@@ -31,17 +31,20 @@ interface Run {
 }
 
 function agentCli(...args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/cli.ts', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/cli.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   running.add(child)
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   child.stderr!.on('data', (chunk) => (stderr += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child)
-    resolve(code)
-  }))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child)
+      resolve(code)
+    }),
+  )
   return { child, stdout: () => stdout, stderr: () => stderr, exited }
 }
 

@@ -15,8 +15,11 @@ test.after(async () => {
 
 test('slows down an address after 20 wrong codes, and says when to retry', async () => {
   const site = await t.site()
-  const attempt = (code: string) => t.api('/api/enroll', { method: 'POST', json: { slc: site.slc,
-    enrollmentCode: code, serverName: 'Recorder', acceptedBy: 'guesser' } })
+  const attempt = (code: string) =>
+    t.api('/api/enroll', {
+      method: 'POST',
+      json: { slc: site.slc, enrollmentCode: code, serverName: 'Recorder', acceptedBy: 'guesser' },
+    })
 
   for (let i = 0; i < 20; i++) assert.is((await attempt(`WRONG-${i}`)).status, 403)
   const limited = await attempt(site.enrollmentCode)

@@ -93,11 +93,13 @@ test('takes as long to refuse an unknown SLC as a wrong code: timing reveals no 
     wrong.push(await timed(site.slc))
   }
   // The code check is a deliberately slow scrypt; skipping it would answer ten times faster.
-  assert.ok(median(unknown) > median(wrong) / 2,
-    `unknown SLC ${median(unknown).toFixed(1)} ms vs wrong code ${median(wrong).toFixed(1)} ms`)
+  assert.ok(
+    median(unknown) > median(wrong) / 2,
+    `unknown SLC ${median(unknown).toFixed(1)} ms vs wrong code ${median(wrong).toFixed(1)} ms`,
+  )
 })
 
-test('refuses one installation\'s code on another installation', async () => {
+test("refuses one installation's code on another installation", async () => {
   const other = await t.site({ reseller: 'Reseller B' })
   const res = await post(request(other.slc, site.enrollmentCode))
   assert.is(res.status, 403)
@@ -111,8 +113,10 @@ test('takes the code in lower case and without dashes, as typed at a site', asyn
 
 test('invalidates the old code when the reseller renews it', async () => {
   const own = await t.site({ reseller: 'Reseller A' })
-  const res = await t.api(`/api/installations/${own.slc}/enrollment-code`,
-    { method: 'POST', token: own.token })
+  const res = await t.api(`/api/installations/${own.slc}/enrollment-code`, {
+    method: 'POST',
+    token: own.token,
+  })
   assert.is(res.status, 200)
   const { enrollmentCode } = (await res.json()) as { enrollmentCode: string }
   assert.is.not(enrollmentCode, own.enrollmentCode)
@@ -139,7 +143,7 @@ test('refuses an enrollment that names nobody who accepted', async () => {
   assert.not.ok(t.vigil.registry.installation(own.slc)?.accepted)
 })
 
-test('lets a site withdraw acceptance only with its own server\'s credentials', async () => {
+test("lets a site withdraw acceptance only with its own server's credentials", async () => {
   const own = await t.site()
   const other = await t.site({ reseller: 'Reseller B' })
   const creds = await own.enroll()
@@ -147,10 +151,13 @@ test('lets a site withdraw acceptance only with its own server\'s credentials', 
 
   const guessed = { ...creds, password: 'vgs_guess' }
   const wrong = setAcceptance(t.vigil.httpUrl, guessed, false, 'Mallory')
-  await wrong.then(() => assert.unreachable('accepted a wrong password'), (error: unknown) => {
-    assert.instance(error, AgentApiError)
-    assert.is((error as AgentApiError).status, 401)
-  })
+  await wrong.then(
+    () => assert.unreachable('accepted a wrong password'),
+    (error: unknown) => {
+      assert.instance(error, AgentApiError)
+      assert.is((error as AgentApiError).status, 401)
+    },
+  )
   assert.ok(t.vigil.registry.installation(own.slc)?.accepted, 'still accepted')
 
   await setAcceptance(t.vigil.httpUrl, creds, false, 'Site manager')

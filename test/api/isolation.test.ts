@@ -48,8 +48,11 @@ async function makeHistory(creds: AgentCredentials) {
   const conditions = [{ kind: 'drive-full', subject: 'E:' }]
   const status = { seq: 1, sentAt: t.scheduler.now(), conditions }
   const key = Buffer.from(creds.key, 'base64')
-  await client.publishAsync(creds.topics.status,
-    seal(key, creds.keyId, creds.topics.status, Buffer.from(JSON.stringify(status))), { qos: 1 })
+  await client.publishAsync(
+    creds.topics.status,
+    seal(key, creds.keyId, creds.topics.status, Buffer.from(JSON.stringify(status))),
+    { qos: 1 },
+  )
   await eventually(async () => {
     t.vigil.flush()
     const { body } = await get(`/api/installations/${siteA.slc}/outages`, siteA.token)
@@ -72,7 +75,10 @@ test.after(async () => {
 
 test('shows a reseller his own installation by every endpoint', async () => {
   const list = await get('/api/installations', siteA.token)
-  assert.ok((list.body.items as Json[]).some((i) => i.slc === siteA.slc), 'listed as in error')
+  assert.ok(
+    (list.body.items as Json[]).some((i) => i.slc === siteA.slc),
+    'listed as in error',
+  )
   const q = encodeURIComponent(customerA)
   const searched = await get(`/api/installations?all=true&q=${q}`, siteA.token)
   assert.is((searched.body.items as Json[]).length, 1)
@@ -83,9 +89,17 @@ test('shows a reseller his own installation by every endpoint', async () => {
   assert.type(availability.body.percent, 'number')
 })
 
-test('never lists another reseller\'s installation, with or without all=true or q=', async () => {
-  const queries = ['', '?all=true', '?all=false', `?all=true&q=${siteA.slc}`,
-    `?q=${encodeURIComponent(customerA)}`, '?all=true&q=SLC', '?all=true&q=%25', '?all=true&q=_']
+test("never lists another reseller's installation, with or without all=true or q=", async () => {
+  const queries = [
+    '',
+    '?all=true',
+    '?all=false',
+    `?all=true&q=${siteA.slc}`,
+    `?q=${encodeURIComponent(customerA)}`,
+    '?all=true&q=SLC',
+    '?all=true&q=%25',
+    '?all=true&q=_',
+  ]
   for (const query of queries) {
     const res = await call('GET', `/api/installations${query}`, siteB.token)
     assert.is(res.status, 200, query)
@@ -94,10 +108,13 @@ test('never lists another reseller\'s installation, with or without all=true or 
     assert.not.ok(res.text.includes(customerA), `A's customer leaks in ${where}`)
   }
   const all = await get('/api/installations?all=true', siteB.token)
-  assert.equal((all.body.items as Json[]).map((i) => i.slc), [siteB.slc])
+  assert.equal(
+    (all.body.items as Json[]).map((i) => i.slc),
+    [siteB.slc],
+  )
 })
 
-test('answers 404 for another reseller\'s installation exactly as for a missing one', async () => {
+test("answers 404 for another reseller's installation exactly as for a missing one", async () => {
   const foreign = endpoints(siteA.slc)
   const nonexistent = endpoints(missing)
   for (const [i, [method, path]] of foreign.entries()) {
@@ -109,23 +126,33 @@ test('answers 404 for another reseller\'s installation exactly as for a missing 
   }
 })
 
-test('lets no other reseller renew, and so break, an installation\'s enrollment code', async () => {
+test("lets no other reseller renew, and so break, an installation's enrollment code", async () => {
   const res = await call('POST', `/api/installations/${siteA.slc}/enrollment-code`, siteB.token)
   assert.is(res.status, 404)
-  const creds = await enroll(t.vigil.httpUrl, { slc: siteA.slc,
-    enrollmentCode: siteA.enrollmentCode, serverName: 'Recorder A2', acceptedBy: 'site admin' })
-  assert.ok(creds.serverId, 'A\'s code still works')
+  const creds = await enroll(t.vigil.httpUrl, {
+    slc: siteA.slc,
+    enrollmentCode: siteA.enrollmentCode,
+    serverName: 'Recorder A2',
+    acceptedBy: 'site admin',
+  })
+  assert.ok(creds.serverId, "A's code still works")
 })
 
 test('refuses to register an SLC that another reseller holds (409)', async () => {
-  const res = await t.api('/api/installations', { method: 'POST', token: siteB.token,
-    json: { slc: siteA.slc, customerName: 'Impostor' } })
+  const res = await t.api('/api/installations', {
+    method: 'POST',
+    token: siteB.token,
+    json: { slc: siteA.slc, customerName: 'Impostor' },
+  })
   assert.is(res.status, 409)
   assert.is(((await res.json()) as { error: { code: string } }).error.code, 'slc-taken')
   const kept = t.vigil.registry.installation(siteA.slc)
   assert.is(kept?.customerName, customerA, 'A keeps it unchanged')
-  const again = await t.api('/api/installations', { method: 'POST', token: siteA.token,
-    json: { slc: siteA.slc, customerName: 'Twice' } })
+  const again = await t.api('/api/installations', {
+    method: 'POST',
+    token: siteA.token,
+    json: { slc: siteA.slc, customerName: 'Twice' },
+  })
   assert.is(again.status, 409)
 })
 
@@ -151,7 +178,7 @@ test('refuses missing, wrong and malformed tokens with 401 on every endpoint', a
     { authorization: `Token ${siteA.token}` },
     { authorization: `Bearer ${'A'.repeat(8_000)}` },
     { authorization: 'Bearer vgr_\u00e9\u00e9' },
-    { authorization: 'Bearer \' OR 1=1 --' },
+    { authorization: "Bearer ' OR 1=1 --" },
     { cookie: 'vigil_session=vgr_wrong' },
   ]
   for (const [method, path, json] of routes) {
@@ -167,11 +194,17 @@ test('refuses missing, wrong and malformed tokens with 401 on every endpoint', a
 })
 
 test('refuses a reseller token on operator endpoints, and the other way round', async () => {
-  const operatorOnly = [['GET', '/api/operator/resellers'], ['GET', '/api/operator/refusals'],
-    ['PUT', `/api/operator/installations/${siteA.slc}/subscription`]] as const
+  const operatorOnly = [
+    ['GET', '/api/operator/resellers'],
+    ['GET', '/api/operator/refusals'],
+    ['PUT', `/api/operator/installations/${siteA.slc}/subscription`],
+  ] as const
   for (const [method, path] of operatorOnly) {
-    const res = await t.api(path, { method, token: siteA.token, json: method === 'PUT'
-      ? { expiresAt: null } : undefined })
+    const res = await t.api(path, {
+      method,
+      token: siteA.token,
+      json: method === 'PUT' ? { expiresAt: null } : undefined,
+    })
     assert.is(res.status, 401, `${method} ${path}`)
   }
   const untouched = t.vigil.registry.installation(siteA.slc)
@@ -203,15 +236,27 @@ async function raise(creds: AgentCredentials, seq: number, subject: string) {
   const client = await connect(t, creds)
   const conditions = [{ kind: 'camera-unreachable', subject }]
   const status = { seq, sentAt: t.scheduler.now(), conditions }
-  await client.publishAsync(creds.topics.status, seal(Buffer.from(creds.key, 'base64'), creds.keyId,
-    creds.topics.status, Buffer.from(JSON.stringify(status))), { qos: 1 })
+  await client.publishAsync(
+    creds.topics.status,
+    seal(
+      Buffer.from(creds.key, 'base64'),
+      creds.keyId,
+      creds.topics.status,
+      Buffer.from(JSON.stringify(status)),
+    ),
+    { qos: 1 },
+  )
   t.vigil.flush()
 }
 
-test('never sends another reseller\'s changes down a live stream', async () => {
+test("never sends another reseller's changes down a live stream", async () => {
   const credsB = await siteB.enroll('Recorder B1')
-  const credsA = await enroll(t.vigil.httpUrl, { slc: siteA.slc,
-    enrollmentCode: siteA.enrollmentCode, serverName: 'Recorder A3', acceptedBy: 'site admin' })
+  const credsA = await enroll(t.vigil.httpUrl, {
+    slc: siteA.slc,
+    enrollmentCode: siteA.enrollmentCode,
+    serverName: 'Recorder A3',
+    acceptedBy: 'site admin',
+  })
   const liveA = await openLive(siteA.token)
   const liveB = await openLive(siteB.token)
   try {
@@ -219,15 +264,15 @@ test('never sends another reseller\'s changes down a live stream', async () => {
     await eventually(() => assert.ok(liveA.text.includes(siteA.slc), 'A hears of A'), 3_000)
     await raise(credsB, 1, 'Camera 9')
     await eventually(() => assert.ok(liveB.text.includes(siteB.slc), 'B hears of B'), 3_000)
-    assert.not.ok(liveB.text.includes(siteA.slc), 'B never hears of A\'s SLC')
-    assert.not.ok(liveB.text.includes(customerA), 'nor of A\'s customer')
+    assert.not.ok(liveB.text.includes(siteA.slc), "B never hears of A's SLC")
+    assert.not.ok(liveB.text.includes(customerA), "nor of A's customer")
   } finally {
     await Promise.all([liveA.cancel(), liveB.cancel()])
     await endAll()
   }
 })
 
-test('refuses a live stream of another reseller\'s installation like a missing one', async () => {
+test("refuses a live stream of another reseller's installation like a missing one", async () => {
   const theirs = await call('GET', `/live?slc=${siteA.slc}`, siteB.token)
   const nobody = await call('GET', `/live?slc=${missing}`, siteB.token)
   assert.is(theirs.status, 404)
@@ -235,7 +280,7 @@ test('refuses a live stream of another reseller\'s installation like a missing o
   assert.is((await call('GET', `/live?slc=${siteA.slc}`)).status, 401, 'and none without a token')
 })
 
-test('shows another reseller\'s installation page exactly like a missing one', async () => {
+test("shows another reseller's installation page exactly like a missing one", async () => {
   const asB = { cookie: `vigil_session=${siteB.token}` }
   const page = async (slc: string) => {
     const res = await t.api(`/installations/${slc}`, { headers: asB })
@@ -270,7 +315,7 @@ test('shows another reseller\'s installation page exactly like a missing one', a
 
 test('answers injection attempts in the SLC with a clear 4xx and leaks nothing', async () => {
   const attempts = [
-    '\' OR \'1\'=\'1',
+    "' OR '1'='1",
     `${siteA.slc}' --`,
     '"; DROP TABLE installations; --',
     '../../etc/passwd',
@@ -295,7 +340,10 @@ test('answers injection attempts in the SLC with a clear 4xx and leaks nothing',
     }
   }
   const { body } = await get('/api/installations?all=true', siteA.token)
-  assert.ok((body.items as Json[]).some((i) => i.slc === siteA.slc), 'the data is intact')
+  assert.ok(
+    (body.items as Json[]).some((i) => i.slc === siteA.slc),
+    'the data is intact',
+  )
 })
 
 test('answers a very long URL with a 4xx, not a crash', async () => {
@@ -305,20 +353,26 @@ test('answers a very long URL with a 4xx, not a crash', async () => {
 })
 
 test('answers injection attempts in the query with 400 or a scoped result', async () => {
-  const bad = ['?all=true\' OR \'1\'=\'1', '?all=1', '?all=TRUE', `?q=${'x'.repeat(201)}`]
+  const bad = ["?all=true' OR '1'='1", '?all=1', '?all=TRUE', `?q=${'x'.repeat(201)}`]
   for (const query of bad) {
     const res = await call('GET', `/api/installations${query}`, siteB.token)
     assert.is(res.status, 400, query)
     assert.is((JSON.parse(res.text) as { error: { code: string } }).error.code, 'invalid-input')
   }
-  const scoped = ['?q=\' OR 1=1 --', '?q=%25\' OR \'\'=\'', `?q=${encodeURIComponent('\u202e')}`]
+  const scoped = ["?q=' OR 1=1 --", "?q=%25' OR ''='", `?q=${encodeURIComponent('\u202e')}`]
   for (const query of scoped) {
     const res = await call('GET', `/api/installations?all=true&${query.slice(1)}`, siteB.token)
     assert.is(res.status, 200, query)
     assert.not.ok(res.text.includes(siteA.slc), query)
   }
-  const range = ['?from=1 OR 1=1', '?to=yesterday', '?limit=1;DROP TABLE events', '?limit=100000',
-    '?limit=-1', '?from=2026-01-05T00:00:00Z&to=2026-01-04T00:00:00Z']
+  const range = [
+    '?from=1 OR 1=1',
+    '?to=yesterday',
+    '?limit=1;DROP TABLE events',
+    '?limit=100000',
+    '?limit=-1',
+    '?from=2026-01-05T00:00:00Z&to=2026-01-04T00:00:00Z',
+  ]
   for (const query of range) {
     const res = await call('GET', `/api/installations/${siteA.slc}/events${query}`, siteA.token)
     assert.is(res.status, 400, query)
@@ -326,11 +380,24 @@ test('answers injection attempts in the query with 400 or a scoped result', asyn
 })
 
 test('refuses to register an SLC that could break topics or queries', async () => {
-  const bad = ['vigil/#', 'a+b', 'SLC/../x', 'x\' OR 1=1 --', 'SLC-\u03a9', ' SLC-1', 'ab', '',
-    'x'.repeat(65), '$SYS']
+  const bad = [
+    'vigil/#',
+    'a+b',
+    'SLC/../x',
+    "x' OR 1=1 --",
+    'SLC-\u03a9',
+    ' SLC-1',
+    'ab',
+    '',
+    'x'.repeat(65),
+    '$SYS',
+  ]
   for (const slc of bad) {
-    const res = await t.api('/api/installations', { method: 'POST', token: siteB.token,
-      json: { slc, customerName: 'Probe' } })
+    const res = await t.api('/api/installations', {
+      method: 'POST',
+      token: siteB.token,
+      json: { slc, customerName: 'Probe' },
+    })
     assert.is(res.status, 400, JSON.stringify(slc))
     assert.is(((await res.json()) as { error: { code: string } }).error.code, 'invalid-input')
   }

@@ -48,33 +48,36 @@ test('numbers a new key after the highest in use, not after how many are left', 
   assert.is((await rotate(creds)).keyId, 'k4', 'two keys left, yet k3 is taken')
 })
 
-test('refuses statuses sealed with a retired key as decrypt.unknown-key, and takes the others',
-  async () => {
-    const creds = await site.enroll('Recorder retiring')
-    const newer = await rotate(creds)
-    const client = await connect(t, creds)
-    let seq = 0
-    const send = (keyId: string, key: string) => {
-      const status: StatusInput = { seq: ++seq, sentAt: t.scheduler.now(), conditions: [] }
-      const payload = seal(Buffer.from(key, 'base64'), keyId, creds.topics.status,
-        Buffer.from(JSON.stringify(status)))
-      return client.publishAsync(creds.topics.status, payload, { qos: 1 })
-    }
+test('refuses statuses sealed with a retired key as decrypt.unknown-key, and takes the others', async () => {
+  const creds = await site.enroll('Recorder retiring')
+  const newer = await rotate(creds)
+  const client = await connect(t, creds)
+  let seq = 0
+  const send = (keyId: string, key: string) => {
+    const status: StatusInput = { seq: ++seq, sentAt: t.scheduler.now(), conditions: [] }
+    const payload = seal(
+      Buffer.from(key, 'base64'),
+      keyId,
+      creds.topics.status,
+      Buffer.from(JSON.stringify(status)),
+    )
+    return client.publishAsync(creds.topics.status, payload, { qos: 1 })
+  }
 
-    const taken = statusesTaken()
-    await send(creds.keyId, creds.key)
-    await eventually(() => assert.is(statusesTaken(), taken + 1, 'k1 works before'))
+  const taken = statusesTaken()
+  await send(creds.keyId, creds.key)
+  await eventually(() => assert.is(statusesTaken(), taken + 1, 'k1 works before'))
 
-    assert.is((await retire(creds, 'k1')).status, 200)
-    const refused = refusals(t, 'decrypt.unknown-key')
-    await send(creds.keyId, creds.key)
-    await eventually(() => assert.is(refusals(t, 'decrypt.unknown-key'), refused + 1))
+  assert.is((await retire(creds, 'k1')).status, 200)
+  const refused = refusals(t, 'decrypt.unknown-key')
+  await send(creds.keyId, creds.key)
+  await eventually(() => assert.is(refusals(t, 'decrypt.unknown-key'), refused + 1))
 
-    await send(newer.keyId, newer.key)
-    await eventually(() => assert.is(statusesTaken(), taken + 2, 'k2 still works'))
-  })
+  await send(newer.keyId, newer.key)
+  await eventually(() => assert.is(statusesTaken(), taken + 2, 'k2 still works'))
+})
 
-test('refuses to retire a server\'s last key (409 last-key)', async () => {
+test("refuses to retire a server's last key (409 last-key)", async () => {
   const creds = await site.enroll('Recorder last key')
   const { status, body } = await retire(creds, 'k1')
   assert.is(status, 409)
@@ -93,7 +96,7 @@ test('answers 404 for a key id the server lacks, though another server has it', 
   assert.is(body.error?.code, 'not-found')
 })
 
-test('retires a key only with the server\'s own credentials', async () => {
+test("retires a key only with the server's own credentials", async () => {
   const creds = await site.enroll('Recorder guarded')
   await rotate(creds)
   assert.is((await retire({ ...creds, password: `${creds.password}x` }, 'k1')).status, 401)

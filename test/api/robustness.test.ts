@@ -29,34 +29,57 @@ const endpoints: Endpoint[] = [
     path: () => '/api/installations',
     auth: () => bearer(site.token),
     valid: () => ({ slc: 'SLC-ROBUST-1', customerName: 'Robust Ltd' }),
-    wrong: () => [{ slc: 123, customerName: 'x' }, { slc: ['SLC-X'], customerName: 'x' },
-      { slc: 'SLC-X', customerName: null }, { slc: 'SLC-X' },
+    wrong: () => [
+      { slc: 123, customerName: 'x' },
+      { slc: ['SLC-X'], customerName: 'x' },
+      { slc: 'SLC-X', customerName: null },
+      { slc: 'SLC-X' },
       { slc: 'SLC-X', customerName: 'x', owner: 'me' },
-      { slc: 'SLC-X', customerName: 'x'.repeat(201) }],
+      { slc: 'SLC-X', customerName: 'x'.repeat(201) },
+    ],
   },
   {
     name: 'enroll',
     method: 'POST',
     path: () => '/api/enroll',
     auth: () => ({}),
-    valid: () => ({ slc: site.slc, enrollmentCode: site.enrollmentCode, serverName: 'R',
-      acceptedBy: 'me' }),
-    wrong: () => [{ slc: site.slc, enrollmentCode: 42, serverName: 'R', acceptedBy: 'me' },
+    valid: () => ({
+      slc: site.slc,
+      enrollmentCode: site.enrollmentCode,
+      serverName: 'R',
+      acceptedBy: 'me',
+    }),
+    wrong: () => [
+      { slc: site.slc, enrollmentCode: 42, serverName: 'R', acceptedBy: 'me' },
       { slc: site.slc, enrollmentCode: site.enrollmentCode, serverName: 'R' },
       { slc: site.slc, enrollmentCode: site.enrollmentCode, serverName: 'R', acceptedBy: true },
       { slc: site.slc, enrollmentCode: site.enrollmentCode, serverName: '', acceptedBy: 'me' },
-      { slc: site.slc, enrollmentCode: site.enrollmentCode, serverName: 'R', acceptedBy: 'me',
-        heartbeatIntervalMs: 1 }],
+      {
+        slc: site.slc,
+        enrollmentCode: site.enrollmentCode,
+        serverName: 'R',
+        acceptedBy: 'me',
+        heartbeatIntervalMs: 1,
+      },
+    ],
   },
   {
     name: 'set site acceptance',
     method: 'PUT',
     path: () => '/api/site/acceptance',
-    auth: () => ({ authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`)
-      .toString('base64')}` }),
+    auth: () => ({
+      authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString(
+        'base64',
+      )}`,
+    }),
     valid: () => ({ accepted: true, by: 'site admin' }),
-    wrong: () => [{ accepted: 'yes', by: 'me' }, { accepted: 1, by: 'me' }, { accepted: true },
-      { accepted: true, by: '' }, { accepted: true, by: 'me', slc: 'SLC-OTHER' }],
+    wrong: () => [
+      { accepted: 'yes', by: 'me' },
+      { accepted: 1, by: 'me' },
+      { accepted: true },
+      { accepted: true, by: '' },
+      { accepted: true, by: 'me', slc: 'SLC-OTHER' },
+    ],
   },
   {
     name: 'create a reseller',
@@ -72,8 +95,15 @@ const endpoints: Endpoint[] = [
     path: () => `/api/operator/installations/${site.slc}/subscription`,
     auth: () => bearer(t.operatorToken),
     valid: () => ({ expiresAt: '2030-01-01' }),
-    wrong: () => [{ expiresAt: 'next year' }, { expiresAt: -5 }, { expiresAt: 1.5 },
-      { expiresAt: true }, { expiresAt: '2026-02-30' }, { expiresAt: { at: 1 } }, {}],
+    wrong: () => [
+      { expiresAt: 'next year' },
+      { expiresAt: -5 },
+      { expiresAt: 1.5 },
+      { expiresAt: true },
+      { expiresAt: '2026-02-30' },
+      { expiresAt: { at: 1 } },
+      {},
+    ],
   },
 ]
 
@@ -89,8 +119,12 @@ async function send(e: Endpoint, body: BodyInit | undefined, headers: Record<str
 }
 
 /** Every error is JSON of one shape, with a stable code and a message that says what to fix. */
-function problem(res: { status: number; type: string; text: string }, status: number, code: string,
-  what: string) {
+function problem(
+  res: { status: number; type: string; text: string },
+  status: number,
+  code: string,
+  what: string,
+) {
   assert.is(res.status, status, what)
   assert.match(res.type, /^application\/json/, what)
   const body = JSON.parse(res.text) as { error?: { code?: unknown; message?: unknown } }
@@ -110,13 +144,17 @@ test.after(async () => {
 })
 
 test('answers malformed JSON with 400 bad-json on every endpoint that takes a body', async () => {
-  const malformed = ['{', '{"slc":', '{\'slc\': 1}', 'not json', '', '{"a":1}}', '\u00ff\u00fe']
+  const malformed = ['{', '{"slc":', "{'slc': 1}", 'not json', '', '{"a":1}}', '\u00ff\u00fe']
   for (const e of endpoints) {
     for (const body of malformed) {
       problem(await send(e, body), 400, 'bad-json', `${e.name}: ${body}`)
     }
-    problem(await send(e, new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])), 400, 'bad-json',
-      `${e.name}: invalid UTF-8`)
+    problem(
+      await send(e, new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])),
+      400,
+      'bad-json',
+      `${e.name}: invalid UTF-8`,
+    )
   }
 })
 
@@ -131,8 +169,12 @@ test('answers JSON that is not an object with 400 invalid-input', async () => {
 test('answers wrong types and unknown fields with 400 invalid-input naming the field', async () => {
   for (const e of endpoints) {
     for (const body of e.wrong()) {
-      const message = problem(await send(e, JSON.stringify(body)), 400, 'invalid-input',
-        `${e.name}: ${JSON.stringify(body).slice(0, 80)}`)
+      const message = problem(
+        await send(e, JSON.stringify(body)),
+        400,
+        'invalid-input',
+        `${e.name}: ${JSON.stringify(body).slice(0, 80)}`,
+      )
       assert.not.match(message, /ZodError|at \/|\n/, 'no internals in the message')
     }
   }
@@ -163,8 +205,11 @@ test('takes a body just under the limit to the usual checks', async () => {
 test('changes nothing on a refused request, then takes a valid one', async () => {
   assert.is(t.vigil.registry.installation('SLC-ROBUST-1'), undefined)
   assert.is(t.vigil.registry.resellerByName('Robust Reseller'), undefined)
-  assert.is(t.vigil.registry.installation(site.slc)?.subscriptionExpiresAt,
-    t.scheduler.now() + 365 * 24 * 3600_000, 'subscription unchanged')
+  assert.is(
+    t.vigil.registry.installation(site.slc)?.subscriptionExpiresAt,
+    t.scheduler.now() + 365 * 24 * 3600_000,
+    'subscription unchanged',
+  )
 
   for (const e of endpoints) {
     const res = await send(e, JSON.stringify(e.valid()))
@@ -172,13 +217,18 @@ test('changes nothing on a refused request, then takes a valid one', async () =>
   }
   assert.ok(t.vigil.registry.installation('SLC-ROBUST-1'))
   assert.ok(t.vigil.registry.resellerByName('Robust Reseller'))
-  assert.is(t.vigil.registry.installation(site.slc)?.subscriptionExpiresAt,
-    Date.parse('2030-01-01T23:59:59.999Z'))
+  assert.is(
+    t.vigil.registry.installation(site.slc)?.subscriptionExpiresAt,
+    Date.parse('2030-01-01T23:59:59.999Z'),
+  )
 })
 
 test('answers an unknown installation in an operator path with 404', async () => {
-  const res = await t.api('/api/operator/installations/SLC-NOBODY/subscription',
-    { method: 'PUT', token: t.operatorToken, json: { expiresAt: null } })
+  const res = await t.api('/api/operator/installations/SLC-NOBODY/subscription', {
+    method: 'PUT',
+    token: t.operatorToken,
+    json: { expiresAt: null },
+  })
   const type = res.headers.get('content-type') ?? ''
   problem({ status: res.status, type, text: await res.text() }, 404, 'not-found', 'unknown SLC')
 })

@@ -6,7 +6,14 @@ import type { AgentCredentials } from '../../agent/credentials.ts'
 import { topicFor } from '../../core/topics.ts'
 import { eventually, startTestVigil, type TestVigil } from '../helpers/vigil.ts'
 import {
-  closed, connect, connectRefused, endAll, operatorRefusals, rawSession, refusals, subscribeCode,
+  closed,
+  connect,
+  connectRefused,
+  endAll,
+  operatorRefusals,
+  rawSession,
+  refusals,
+  subscribeCode,
 } from './mqtt-client.ts'
 
 const test = suite('broker: authentication and authorisation')
@@ -78,7 +85,7 @@ test('refuses a client id that is not the username (CONNACK 2)', async () => {
   assert.is(refusals(t, 'auth.client-id-mismatch'), before + 1)
 })
 
-test('a failed login under a server\'s client id leaves that server connected', async () => {
+test("a failed login under a server's client id leaves that server connected", async () => {
   const victim = await connect(t, a1)
   await connectRefused(t, { ...a1, password: 'guess' })
   await connectRefused(t, a2, { clientId: a1.serverId })
@@ -89,7 +96,7 @@ test('a failed login under a server\'s client id leaves that server connected', 
   await eventually(() => assert.is(received(), before + 1), 2_000)
 })
 
-test('closes the link on a publish to another server\'s topics and counts it', async () => {
+test("closes the link on a publish to another server's topics and counts it", async () => {
   const foreign = [
     a2.topics.heartbeat, // same installation, other server
     a2.topics.status,
@@ -121,7 +128,7 @@ test('closes the link on a publish to a wildcard or too deep topic and counts it
   assert.is(refusals(t, 'publish.foreign-topic'), before + wildcards.length)
 })
 
-test('refuses a retained publish even on the server\'s own topic', async () => {
+test("refuses a retained publish even on the server's own topic", async () => {
   const before = refusals(t, 'publish.retain-refused')
   const messagesBefore = received()
   await publishRefused(a1, a1.topics.heartbeat, true)
@@ -172,7 +179,7 @@ test('grants a server a subscription to its own command topic', async () => {
   assert.is(await subscribeCode(client, a1.topics.command, 1), 1)
 })
 
-test('refuses a will message aimed at another server\'s topic', async () => {
+test("refuses a will message aimed at another server's topic", async () => {
   const before = refusals(t, 'auth.will-refused')
   const refused = await connectRefused(t, a1, {
     will: { topic: b1.topics.heartbeat, payload: Buffer.alloc(0), qos: 0, retain: false },
@@ -196,7 +203,7 @@ test('refuses a will message with wildcards or a retained will', async () => {
   assert.is(refusals(t, 'auth.will-refused'), before + wills.length)
 })
 
-test('refuses a will on the server\'s own heartbeat topic but accepts one on its status topic', async () => {
+test("refuses a will on the server's own heartbeat topic but accepts one on its status topic", async () => {
   const before = refusals(t, 'auth.will-refused')
   const refused = await connectRefused(t, a1, {
     will: { topic: a1.topics.heartbeat, payload: Buffer.alloc(0), qos: 0, retain: false },
@@ -256,9 +263,14 @@ test('refuses MQTT 3.1 (protocol 3) and counts auth.protocol', async () => {
 function handshake(maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') {
   return new Promise<string | null>((resolve, reject) => {
     const socket = tlsConnect({
-      host: '127.0.0.1', port: t.vigil.mqttPort, servername: 'localhost', ca: t.vigil.caPem,
+      host: '127.0.0.1',
+      port: t.vigil.mqttPort,
+      servername: 'localhost',
+      ca: t.vigil.caPem,
       // Let this client offer old versions, so only the broker can say no.
-      minVersion: 'TLSv1', maxVersion, ciphers: 'DEFAULT:@SECLEVEL=0',
+      minVersion: 'TLSv1',
+      maxVersion,
+      ciphers: 'DEFAULT:@SECLEVEL=0',
     })
     socket.once('secureConnect', () => {
       resolve(socket.getProtocol())
@@ -269,8 +281,10 @@ function handshake(maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') {
 }
 
 test('refuses TLS below 1.2', async () => {
-  const error = await handshake('TLSv1.1')
-    .then(() => undefined, (e: unknown) => e as { code?: string })
+  const error = await handshake('TLSv1.1').then(
+    () => undefined,
+    (e: unknown) => e as { code?: string },
+  )
   assert.ok(error, 'the handshake failed')
   // The broker's alert, not a client-side lack of protocols.
   assert.is(error?.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION')
@@ -284,15 +298,24 @@ test('speaks TLS 1.2 and 1.3', async () => {
 
 test('refuses plain MQTT on the TLS port', async () => {
   const error = await connect(t, a1, { protocol: 'mqtt' }).then(
-    (c: MqttClient) => c.endAsync(true).then(() => undefined), (e: unknown) => e)
+    (c: MqttClient) => c.endAsync(true).then(() => undefined),
+    (e: unknown) => e,
+  )
   assert.ok(error instanceof Error, 'no CONNACK over plain TCP')
 })
 
 test('shows the operator every broker refusal by code', async () => {
   const counts = await operatorRefusals(t)
-  for (const code of ['auth.bad-credentials', 'auth.client-id-mismatch', 'auth.will-refused',
-    'auth.protocol', 'publish.foreign-topic', 'publish.retain-refused', 'subscribe.forbidden',
-    'packet.too-large'] as const) {
+  for (const code of [
+    'auth.bad-credentials',
+    'auth.client-id-mismatch',
+    'auth.will-refused',
+    'auth.protocol',
+    'publish.foreign-topic',
+    'publish.retain-refused',
+    'subscribe.forbidden',
+    'packet.too-large',
+  ] as const) {
     assert.ok((counts[code] ?? 0) > 0, `${code} is counted`)
     assert.is(counts[code], refusals(t, code), `${code} matches /metrics`)
   }

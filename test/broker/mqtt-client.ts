@@ -15,8 +15,11 @@ export interface Refused {
   error: Error
 }
 
-function optionsFor(t: TestVigil, creds: Pick<AgentCredentials, 'serverId' | 'password'>,
-  overrides: Partial<IClientOptions>): IClientOptions {
+function optionsFor(
+  t: TestVigil,
+  creds: Pick<AgentCredentials, 'serverId' | 'password'>,
+  overrides: Partial<IClientOptions>,
+): IClientOptions {
   return {
     protocolVersion: 4,
     clientId: creds.serverId,
@@ -124,8 +127,12 @@ export async function rawSession(
   t: TestVigil,
   creds: Pick<AgentCredentials, 'serverId' | 'password'>,
 ) {
-  const socket = tlsConnect({ host: '127.0.0.1', port: t.vigil.mqttPort, servername: 'localhost',
-    ca: t.vigil.caPem })
+  const socket = tlsConnect({
+    host: '127.0.0.1',
+    port: t.vigil.mqttPort,
+    servername: 'localhost',
+    ca: t.vigil.caPem,
+  })
   const closedLink = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   socket.on('error', () => undefined)
   const received: Buffer[] = []
@@ -137,8 +144,13 @@ export async function rawSession(
 
   const id = mqttString(creds.serverId)
   // protocol name, level 4, flags: username + password + clean session, keepalive 60 s
-  const connectBody = Buffer.concat([mqttString('MQTT'), Buffer.from([4, 0xc2, 0, 60]), id, id,
-    mqttString(creds.password)])
+  const connectBody = Buffer.concat([
+    mqttString('MQTT'),
+    Buffer.from([4, 0xc2, 0, 60]),
+    id,
+    id,
+    mqttString(creds.password),
+  ])
   socket.write(mqttPacket(0x10, connectBody))
   await eventually(() => {
     const connack = Buffer.concat(received).subarray(0, 4).toString('hex')
@@ -149,8 +161,12 @@ export async function rawSession(
     socket,
     closed: closedLink,
     subscribe(filter: string) {
-      socket.write(mqttPacket(0x82, Buffer.concat([Buffer.from([0, 1]), mqttString(filter),
-        Buffer.from([0])])))
+      socket.write(
+        mqttPacket(
+          0x82,
+          Buffer.concat([Buffer.from([0, 1]), mqttString(filter), Buffer.from([0])]),
+        ),
+      )
     },
   }
 }

@@ -41,13 +41,22 @@ test('counts protocol violations that Aedes ends on its own', async () => {
   const cases: Array<[string, Buffer]> = [
     ['PUBLISH before CONNECT', heartbeat()],
     ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')],
-    ['a CONNECT with a foreign protocol name', mqttPacket(0x10, Buffer.concat([mqttString('MQXX'),
-      Buffer.from([4, 0x02, 0, 60]), mqttString('x')]))],
+    [
+      'a CONNECT with a foreign protocol name',
+      mqttPacket(
+        0x10,
+        Buffer.concat([mqttString('MQXX'), Buffer.from([4, 0x02, 0, 60]), mqttString('x')]),
+      ),
+    ],
   ]
   for (const [name, bytes] of cases) {
     const before = refusals(t, 'packet.protocol-error')
-    const socket = tlsConnect({ host: '127.0.0.1', port: t.vigil.mqttPort, servername: 'localhost',
-      ca: t.vigil.caPem })
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: t.vigil.mqttPort,
+      servername: 'localhost',
+      ca: t.vigil.caPem,
+    })
     socket.on('error', () => undefined)
     await new Promise((resolve) => socket.once('secureConnect', resolve))
     socket.write(bytes)

@@ -52,12 +52,17 @@ test.after(async () => {
 })
 
 function committedFiles(dir = committedRoot): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => entry.isDirectory()
-    ? committedFiles(join(dir, entry.name)) : [relative(committedRoot, join(dir, entry.name))])
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? committedFiles(join(dir, entry.name))
+      : [relative(committedRoot, join(dir, entry.name))],
+  )
 }
 
-const dashboardsOf = (files: BundleFile[]) => files.filter((file) => file.path.endsWith('.json'))
-  .map((file) => JSON.parse(file.content) as DashboardJson)
+const dashboardsOf = (files: BundleFile[]) =>
+  files
+    .filter((file) => file.path.endsWith('.json'))
+    .map((file) => JSON.parse(file.content) as DashboardJson)
 
 const datasourceUidOf = (files: BundleFile[]) =>
   /uid: "([^"]+)"/.exec(files.find((file) => file.path.startsWith('datasources/'))!.content)![1]
@@ -76,15 +81,23 @@ function expand(query: string, variables: Record<string, string>, intervalText: 
 
 async function run(credentials: Login, db: string, q: string): Promise<Rows> {
   const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
-  const res = await fetch(`${influxd.url}/query`, { method: 'POST',
+  const res = await fetch(`${influxd.url}/query`, {
+    method: 'POST',
     headers: { authorization: `Basic ${basic}` },
-    body: new URLSearchParams({ q, db, epoch: 'ms' }) })
-  const json = await res.json() as { error?: string; results: Array<{ error?: string;
-    series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }> }
+    body: new URLSearchParams({ q, db, epoch: 'ms' }),
+  })
+  const json = (await res.json()) as {
+    error?: string
+    results: Array<{
+      error?: string
+      series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }>
+    }>
+  }
   const error = json.error ?? json.results[0]?.error
   if (error) throw new Error(`${error}\n  in ${q}`)
-  return (json.results[0]!.series ?? []).flatMap((s) => s.values.map((v) =>
-    ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) })))
+  return (json.results[0]!.series ?? []).flatMap((s) =>
+    s.values.map((v) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) })),
+  )
 }
 
 test('the committed provisioning is exactly what the generator writes', () => {
@@ -94,7 +107,7 @@ test('the committed provisioning is exactly what the generator writes', () => {
   assert.equal(committedFiles().sort(), generated, 'no stray committed files')
 })
 
-test('leaves no placeholder unresolved and points every query at the bundle\'s datasource', () => {
+test("leaves no placeholder unresolved and points every query at the bundle's datasource", () => {
   const reseller = resellerBundle({ id: 'r-0123456789ab', name: 'Alpha' }, alphaReader)
   for (const files of [fleetBundle(), reseller]) {
     const uid = datasourceUidOf(files)
@@ -144,10 +157,13 @@ test('fills the template variables from InfluxDB', async () => {
   assert.equal(resellers.map((r) => r.value).sort(), [sites.alpha, sites.bravo].sort())
   const q = expand(slc!.query, { reseller: sites.alpha }, '1h')
   const slcs = await run(fleetReader, fleetReader.database, q)
-  assert.equal(slcs.map((r) => r.value), ['SLC-A1', 'SLC-A2'])
+  assert.equal(
+    slcs.map((r) => r.value),
+    ['SLC-A1', 'SLC-A2'],
+  )
 })
 
-test('a reseller\'s bundle reads his data with his credentials, and only his', async () => {
+test("a reseller's bundle reads his data with his credentials, and only his", async () => {
   const files = resellerBundle({ id: sites.alpha, name: 'Alpha' }, alphaReader, 3)
   const datasource = files.find((file) => file.path.startsWith('datasources/'))!
   assert.ok(datasource.secret, 'the file with the password is marked secret')
@@ -158,7 +174,10 @@ test('a reseller\'s bundle reads his data with his credentials, and only his', a
   const overview = dashboardsOf(files).find((d) => d.title === 'Vigil: reseller overview')!
   const [variable] = overview.templating.list
   const offered = await run(alphaReader, alphaReader.database, variable!.query)
-  assert.equal(offered.map((r) => r.value), [sites.alpha])
+  assert.equal(
+    offered.map((r) => r.value),
+    [sites.alpha],
+  )
 
   const expected = expectations(sites)['Vigil: reseller overview']!
   for (const reseller of [sites.alpha, '.*']) {
@@ -173,7 +192,8 @@ test('a reseller\'s bundle reads his data with his credentials, and only his', a
   const fleetQuery = dashboardsOf(fleetBundle())[0]!.panels[0]!.targets![0]!.query
   await run(alphaReader, fleetReader.database, expand(fleetQuery, {}, '1h')).then(
     () => assert.unreachable('Alpha read the fleet database'),
-    (error: Error) => assert.match(error.message, /not authorized/))
+    (error: Error) => assert.match(error.message, /not authorized/),
+  )
 })
 
 test('the committed files are readable YAML and JSON of the shapes Grafana loads', () => {
@@ -187,7 +207,7 @@ test('the committed files are readable YAML and JSON of the shapes Grafana loads
   }
 })
 
-test('runs the README\'s InfluxQL examples for analysts', async () => {
+test("runs the README's InfluxQL examples for analysts", async () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const examples = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!)
   assert.ok(examples.length >= 6, `${examples.length} examples`)
@@ -199,15 +219,23 @@ test('runs the README\'s InfluxQL examples for analysts', async () => {
     assert.ok(rows.length > 0, `no answer to\n${example}`)
     answers.push(rows)
   }
-  const byKind = (rows: Rows, column: string) => Object.fromEntries(rows.map((r) =>
-    [r.kind, Math.round(Number(r[column]) * 1000) / 1000]))
+  const byKind = (rows: Rows, column: string) =>
+    Object.fromEntries(rows.map((r) => [r.kind, Math.round(Number(r[column]) * 1000) / 1000]))
   const mttr = answers.find((rows) => 'mttr_minutes' in rows[0]!)!
-  assert.equal(byKind(mttr, 'mttr_minutes'), { 'camera-unreachable': 30, 'drive-full': 10,
-    'license-shortage': 60, 'server-unavailable': 30 })
+  assert.equal(byKind(mttr, 'mttr_minutes'), {
+    'camera-unreachable': 30,
+    'drive-full': 10,
+    'license-shortage': 60,
+    'server-unavailable': 30,
+  })
   const isTop = (rows: Rows) => rows.length === 4 && 'hours' in rows[0]! && 'kind' in rows[0]!
   const top = answers.find(isTop)!
-  assert.equal(byKind(top, 'hours'), { 'camera-unreachable': 0.5, 'drive-full': 0.167,
-    'license-shortage': 1, 'server-unavailable': 0.5 })
+  assert.equal(byKind(top, 'hours'), {
+    'camera-unreachable': 0.5,
+    'drive-full': 0.167,
+    'license-shortage': 1,
+    'server-unavailable': 0.5,
+  })
 })
 
 test.run()

@@ -22,8 +22,12 @@ export function seedSites(f: HistoryFixture) {
   const a1 = f.site('Alpha', 'SLC-A1', ['Recorder 1', 'Recorder 2'], 'Alpha Storage')
   const a2 = f.site('Alpha', 'SLC-A2', ['Till'], 'Beta Shop')
   const b1 = f.site('Bravo', 'SLC-B1', ['Gate'], 'Bravo Depot')
-  const servers = { r1: a1.serverIds[0]!, r2: a1.serverIds[1]!, till: a2.serverIds[0]!,
-    gate: b1.serverIds[0]! }
+  const servers = {
+    r1: a1.serverIds[0]!,
+    r2: a1.serverIds[1]!,
+    till: a2.serverIds[0]!,
+    gate: b1.serverIds[0]!,
+  }
   return { alpha: a1.resellerId, bravo: b1.resellerId, servers }
 }
 
@@ -36,11 +40,17 @@ export async function seedHistory(f: HistoryFixture) {
   const e4 = eventsOf('SLC-B1', gate)
 
   const timeline: VigilEvent[] = [
-    e1.heartbeat(m(-1)), e2.heartbeat(m(-1)), e3.heartbeat(m(-1)), e4.heartbeat(m(-1)),
+    e1.heartbeat(m(-1)),
+    e2.heartbeat(m(-1)),
+    e3.heartbeat(m(-1)),
+    e4.heartbeat(m(-1)),
     e4.raised(m(5), 'drive-full', 'C:', { usedPercent: 99 }),
     e1.raised(m(10), 'drive-full', 'D:', { usedPercent: 97 }),
     e1.status(m(10), 1, {
-      drives: [{ name: 'D:', usedPercent: 97 }, { name: 'E:', usedPercent: 40 }],
+      drives: [
+        { name: 'D:', usedPercent: 97 },
+        { name: 'E:', usedPercent: 40 },
+      ],
       cameras: { online: 10, total: 12 },
       licenses: { used: 12, available: 10 },
     }),

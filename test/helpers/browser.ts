@@ -10,9 +10,15 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 export const screenshotDir = join('test-output', 'screenshots')
 
-const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu',
-  '--disable-background-networking', '--disable-component-update', '--no-first-run',
-  '--disable-sync']
+const launchArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+]
 
 export interface TestBrowserPage {
   context: BrowserContext

@@ -60,7 +60,9 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<TestIn
       ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', binary, '-config', configFile]]
       : [binary, ['-config', configFile]]
     child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000) }
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000)
+    }
     child.stdout!.on('data', keep)
     child.stderr!.on('data', keep)
     await waitForPing(url, child, () => output)
@@ -86,7 +88,12 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<TestIn
   }
 
   return {
-    url, httpPort, dir, admin, query, start,
+    url,
+    httpPort,
+    dir,
+    admin,
+    query,
+    start,
     kill: () => stopWith('SIGKILL'),
     async stop() {
       await stopWith('SIGTERM')
@@ -111,7 +118,7 @@ async function runQuery(
     headers.authorization = `Basic ${pair}`
   }
   const res = await fetch(`${url}/query`, { method: 'POST', headers, body })
-  const json = await res.json() as { results?: InfluxResults; error?: string }
+  const json = (await res.json()) as { results?: InfluxResults; error?: string }
   if (!res.ok || json.error) throw new Error(`influxd ${res.status}: ${json.error ?? 'no results'}`)
   return json.results ?? []
 }

@@ -57,8 +57,15 @@ export async function startTestVigil(
   if (!keepDir) seedTls(dataDir)
   const scheduler = new ManualScheduler()
   const { logger, lines } = createMemoryLogger('debug')
-  const settings = { dataDir, host: '127.0.0.1', httpPort: 0, mqttPort: 0,
-    heartbeatIntervalMs: 60_000, writeFlushMs: 5, ...options }
+  const settings = {
+    dataDir,
+    host: '127.0.0.1',
+    httpPort: 0,
+    mqttPort: 0,
+    heartbeatIntervalMs: 60_000,
+    writeFlushMs: 5,
+    ...options,
+  }
   let vigil = await startVigil(settings, { scheduler, logger })
   const operatorToken = vigil.registry.createOperatorToken('tests')
   const agents: Agent[] = []
@@ -90,8 +97,11 @@ export async function startTestVigil(
         resellers.set(name, reseller)
       }
       const slc = opts.slc ?? `SLC-${++siteCounter}-${Date.now().toString(36)}`
-      const { enrollmentCode } = vigil.registry.registerInstallation(reseller.id, slc,
-        opts.customer ?? `Customer ${slc}`)
+      const { enrollmentCode } = vigil.registry.registerInstallation(
+        reseller.id,
+        slc,
+        opts.customer ?? `Customer ${slc}`,
+      )
       vigil.registry.setSubscription(slc, scheduler.now() + 365 * 24 * 3600_000)
       const owner = reseller
       return {

@@ -15,8 +15,16 @@ let creds: AgentCredentials
 
 /** Runs mosquitto_pub against this Vigil's broker; resolves with its exit code and stderr. */
 function mosquitto(args: string[]): Promise<{ code: number; stderr: string }> {
-  const common = ['--cafile', t.vigil.caFile, '-h', 'localhost', '-p', String(t.vigil.mqttPort),
-    '-V', 'mqttv311']
+  const common = [
+    '--cafile',
+    t.vigil.caFile,
+    '-h',
+    'localhost',
+    '-p',
+    String(t.vigil.mqttPort),
+    '-V',
+    'mqttv311',
+  ]
   return new Promise((resolve) => {
     execFile(mosquittoPub, [...common, ...args], { timeout: 10_000 }, (error, _stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
@@ -43,7 +51,7 @@ test.after(async () => {
   await t.close()
 })
 
-test('counts an empty heartbeat sent by mosquitto_pub with a server\'s credentials', async () => {
+test("counts an empty heartbeat sent by mosquitto_pub with a server's credentials", async () => {
   const before = heartbeatsSeen()
   const run = await mosquitto([...identity(creds), '-t', creds.topics.heartbeat, '-n', '-q', '1'])
   assert.is(run.code, 0, run.stderr)
@@ -68,7 +76,7 @@ test('refuses mosquitto_pub with a wrong password, and counts it', async () => {
   assert.is(heartbeatsSeen(), heartbeats)
 })
 
-test('refuses mosquitto_pub on another server\'s topic, and counts it', async () => {
+test("refuses mosquitto_pub on another server's topic, and counts it", async () => {
   const other = await site.enroll('Recorder N')
   const before = refusals(t, 'publish.foreign-topic')
   const heartbeats = heartbeatsSeen()

@@ -13,7 +13,10 @@ for (const kind of reportedKinds) {
     p.status(server, [{ kind, subject: 'Subject 1', details: { note: 'first' } }])
     const [raised] = p.of('conditionRaised') as ConditionRaised[]
     assert.ok(raised)
-    assert.equal([raised.kind, raised.subject, raised.details], [kind, 'Subject 1', { note: 'first' }])
+    assert.equal(
+      [raised.kind, raised.subject, raised.details],
+      [kind, 'Subject 1', { note: 'first' }],
+    )
 
     p.scheduler.advanceBy(90_000)
     p.status(server, [])
@@ -36,17 +39,24 @@ test('raises the derived "server-unavailable" from heartbeats, never from a stat
 test('keeps one condition per subject and raises each subject once', () => {
   const p = pipelineBench()
   const server = p.enrollServer()
-  const cameras = (n: number) => Array.from({ length: n }, (_, i) =>
-    ({ kind: 'camera-unreachable' as const, subject: `Camera ${i + 1}` }))
+  const cameras = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      kind: 'camera-unreachable' as const,
+      subject: `Camera ${i + 1}`,
+    }))
   p.status(server, cameras(2))
   p.status(server, cameras(3))
   p.status(server, cameras(3))
-  assert.equal(p.of('conditionRaised').map((e) => (e as ConditionRaised).subject),
-    ['Camera 1', 'Camera 2', 'Camera 3'])
+  assert.equal(
+    p.of('conditionRaised').map((e) => (e as ConditionRaised).subject),
+    ['Camera 1', 'Camera 2', 'Camera 3'],
+  )
 
   p.status(server, cameras(1))
-  assert.equal(p.of('conditionCleared').map((e) => (e as ConditionCleared).subject),
-    ['Camera 2', 'Camera 3'])
+  assert.equal(
+    p.of('conditionCleared').map((e) => (e as ConditionCleared).subject),
+    ['Camera 2', 'Camera 3'],
+  )
   p.close()
 })
 

@@ -37,10 +37,19 @@ test('reads a status envelope without decrypting it', () => {
   if (decoded.kind === 'status') assert.is(decoded.envelope.kid, 'k1')
 })
 
-test('refuses topics that are not a server\'s heartbeat or status', () => {
-  const topics = ['vigil/v1/SLC-1/s-1/command', 'vigil/v1/SLC-1/s-1', 'vigil/v1/SLC-1/s-1/status/x',
-    'vigil/v2/SLC-1/s-1/status', 'vigil/v1/S/s-1/status', 'vigil/v1/SLC 1/s-1/status',
-    'vigil/v1/SLC-1/s+1/status', 'vigil/v1//s-1/status', '', 'vigil/v1/SLC-1/s-1/Status']
+test("refuses topics that are not a server's heartbeat or status", () => {
+  const topics = [
+    'vigil/v1/SLC-1/s-1/command',
+    'vigil/v1/SLC-1/s-1',
+    'vigil/v1/SLC-1/s-1/status/x',
+    'vigil/v2/SLC-1/s-1/status',
+    'vigil/v1/S/s-1/status',
+    'vigil/v1/SLC 1/s-1/status',
+    'vigil/v1/SLC-1/s+1/status',
+    'vigil/v1//s-1/status',
+    '',
+    'vigil/v1/SLC-1/s-1/Status',
+  ]
   for (const topic of topics) assert.is(refusalOf(message(topic)), 'decode.bad-topic', topic)
 })
 

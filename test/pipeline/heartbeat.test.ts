@@ -37,7 +37,7 @@ test('never flags a server whose jittered heartbeats arrive on time', () => {
   const p = pipelineBench()
   const server = p.enrollServer()
   let seed = 7
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
 
   for (let i = 0; i < 500; i++) {
     p.heartbeat(server)
@@ -70,8 +70,11 @@ test('the next message makes the server available again and records the outage',
   p.status(server, [])
   const [back] = p.of('serverAvailable') as ServerAvailable[]
   assert.ok(back)
-  assert.equal(back.outage, { startedAt: lastSeen, endedAt: p.scheduler.now(),
-    durationMs: 2 * 3600_000 })
+  assert.equal(back.outage, {
+    startedAt: lastSeen,
+    endedAt: p.scheduler.now(),
+    durationMs: 2 * 3600_000,
+  })
 
   p.scheduler.advanceBy(3 * intervalMs + 1000)
   assert.is(p.of('serverUnavailable').length, 2, 'silence after recovery counts again')
@@ -87,7 +90,10 @@ test('watches many servers independently', () => {
     p.heartbeat(busy)
     p.scheduler.advanceBy(intervalMs / 2)
   }
-  assert.equal(p.of('serverUnavailable').map((e) => e.serverId), [quiet.serverId])
+  assert.equal(
+    p.of('serverUnavailable').map((e) => e.serverId),
+    [quiet.serverId],
+  )
   p.close()
 })
 
@@ -101,12 +107,23 @@ test('after a restart, deadlines count from start-up, not from the last heartbea
   const p = pipelineBench({
     start,
     dir: first.dir,
-    snapshot: new Map([[server.serverId, { serverId: server.serverId, slc: server.slc,
-      heartbeatIntervalMs: intervalMs, lastSeenAt, lastSeq: 0, unavailableSince: null,
-      conditions: [] }]]),
+    snapshot: new Map([
+      [
+        server.serverId,
+        {
+          serverId: server.serverId,
+          slc: server.slc,
+          heartbeatIntervalMs: intervalMs,
+          lastSeenAt,
+          lastSeq: 0,
+          unavailableSince: null,
+          conditions: [],
+        },
+      ],
+    ]),
   })
   p.scheduler.advanceBy(3 * intervalMs - 1000)
-  assert.is(p.of('serverUnavailable').length, 0, 'Vigil\'s own downtime flags nobody')
+  assert.is(p.of('serverUnavailable').length, 0, "Vigil's own downtime flags nobody")
 
   p.scheduler.advanceBy(2000)
   const [event] = p.of('serverUnavailable') as ServerUnavailable[]

@@ -28,8 +28,11 @@ test.after(async () => {
 })
 
 async function setSubscription(slc: string, expiresAt: number | string | null) {
-  const res = await t.api(`/api/operator/installations/${slc}/subscription`,
-    { method: 'PUT', token: t.operatorToken, json: { expiresAt } })
+  const res = await t.api(`/api/operator/installations/${slc}/subscription`, {
+    method: 'PUT',
+    token: t.operatorToken,
+    json: { expiresAt },
+  })
   assert.is(res.status, 200, 'the operator set the subscription')
 }
 
@@ -85,7 +88,7 @@ test('refuses to connect a server of an installation with no subscription at all
   assert.is(refusals(t, 'auth.subscription-expired'), before + 1)
 })
 
-test('refuses a connected server\'s messages once the operator ends its subscription', async () => {
+test("refuses a connected server's messages once the operator ends its subscription", async () => {
   const site = await t.site()
   const creds = await site.enroll()
   const client = await connect(t, creds)
@@ -101,7 +104,7 @@ test('refuses a connected server\'s messages once the operator ends its subscrip
   await heartbeatTaken(await connect(t, creds), creds)
 })
 
-test('refuses a connected server\'s messages once its subscription runs out in time', async () => {
+test("refuses a connected server's messages once its subscription runs out in time", async () => {
   const site = await t.site()
   const creds = await site.enroll()
   await setSubscription(site.slc, t.scheduler.now() + hourMs)
@@ -134,7 +137,7 @@ test('refuses a server whose site withdrew acceptance, and takes it once re-acce
   await heartbeatTaken(again, sibling)
 })
 
-test('keeps taking other installations\' messages while one is refused', async () => {
+test("keeps taking other installations' messages while one is refused", async () => {
   const withdrawn = await t.site()
   const other = await t.site({ reseller: 'Reseller B' })
   const creds = await withdrawn.enroll()

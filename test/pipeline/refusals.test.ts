@@ -60,10 +60,16 @@ async function publish(s: Sender, payload: Buffer, topic = s.creds.topics.status
 }
 
 async function statusArrives(s: Sender, seq: number) {
-  await eventually(() => assert.ok(
-    events.some((e) =>
-      e.type === 'statusReceived' && e.serverId === s.creds.serverId && e.seq === seq),
-    `status #${seq} of ${s.creds.serverId} reached its actor`), 3_000)
+  await eventually(
+    () =>
+      assert.ok(
+        events.some(
+          (e) => e.type === 'statusReceived' && e.serverId === s.creds.serverId && e.seq === seq,
+        ),
+        `status #${seq} of ${s.creds.serverId} reached its actor`,
+      ),
+    3_000,
+  )
 }
 
 /** Sends one payload and waits until the pipeline has refused it with this code. */
@@ -110,7 +116,7 @@ test('refuses a status sealed with the wrong key', async () => {
   await stillFlowing()
 })
 
-test('refuses a status sealed with another server\'s key', async () => {
+test("refuses a status sealed with another server's key", async () => {
   await expectRefused(a, sealed(a, report(a), { key: b.key }), 'decrypt.failed')
   await stillFlowing()
 })
@@ -232,8 +238,11 @@ test('refuses oversized arrays and maps in a status', async () => {
   const details = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i]))
   await expectRefused(a, sealed(a, report(a, { figures: { drives } })), 'validate.schema')
   await expectRefused(a, sealed(a, report(a, { conditions })), 'validate.schema')
-  await expectRefused(a, sealed(a, report(a, { conditions: [{ kind: 'drive-full', details }] })),
-    'validate.schema')
+  await expectRefused(
+    a,
+    sealed(a, report(a, { conditions: [{ kind: 'drive-full', details }] })),
+    'validate.schema',
+  )
   await stillFlowing()
 })
 
@@ -260,7 +269,7 @@ test('refuses a heartbeat that is not empty', async () => {
   await stillFlowing()
 })
 
-test('loses none of another server\'s messages during a burst of bad ones', async () => {
+test("loses none of another server's messages during a burst of bad ones", async () => {
   const codes = ['decrypt.failed', 'decode.bad-envelope', 'gate.replay'] as const
   const before = Object.fromEntries(codes.map((c) => [c, refusals(t, c)]))
   const replayed = sealed(a, report(a, { seq: a.seq }))

@@ -14,11 +14,21 @@ const unsafe = ['\u0000', '\u001b', '\u0085', '\u202e', '\u2066', '\u200b', '\uf
 function message(body: Partial<StatusInput>): Decrypted {
   const status: StatusInput = { seq: 1, sentAt: 1, conditions: [], figures: {}, ...body }
   return {
-    msgId: 't1', topic: 'vigil/v1/SLC-1/s-1/status', clientId: 's-1', receivedAt: 1,
+    msgId: 't1',
+    topic: 'vigil/v1/SLC-1/s-1/status',
+    clientId: 's-1',
+    receivedAt: 1,
     address: { slc: 'SLC-1', serverId: 's-1', kind: 'status' },
     kind: 'status',
-    server: { id: 's-1', slc: 'SLC-1', name: 'R1', resellerId: 'r-1', heartbeatIntervalMs: 60_000,
-      accepted: true, subscriptionExpiresAt: null },
+    server: {
+      id: 's-1',
+      slc: 'SLC-1',
+      name: 'R1',
+      resellerId: 'r-1',
+      heartbeatIntervalMs: 60_000,
+      accepted: true,
+      subscriptionExpiresAt: null,
+    },
     payload: Buffer.alloc(0),
     plaintext: Buffer.from(JSON.stringify(status)),
   }
@@ -58,8 +68,11 @@ test('refuses control, bidi and zero-width characters in subjects, detail names 
 
 test('takes letters of any script, spaces and punctuation', () => {
   const conditions = [
-    { kind: 'camera-unreachable' as const, subject: 'Kamera 3 – Eingang Süd',
-      details: { 'Ort': 'Tor „Nord“', 'カメラ': '入口 #2', ip: '10.0.0.7' } },
+    {
+      kind: 'camera-unreachable' as const,
+      subject: 'Kamera 3 – Eingang Süd',
+      details: { Ort: 'Tor „Nord“', カメラ: '入口 #2', ip: '10.0.0.7' },
+    },
     { kind: 'drive-full' as const, subject: 'D:\\Archiv (Ålesund) 📼' },
   ]
   assert.is(refusalOf({ conditions }), undefined)
@@ -67,24 +80,44 @@ test('takes letters of any script, spaces and punctuation', () => {
 
 test('takes detail messages over several lines, with tabs, exactly as sent', () => {
   const text = 'archive failed\n\tcause: I/O error\r\nretry at 02:00'
-  assert.is(refusalOf({ conditions: [{ kind: 'archive-fatal-error', subject: 'Archive 1',
-    details: { message: text } }] }), undefined)
-  assert.ok(refusalOf({ conditions: [{ kind: 'archive-fatal-error', subject: 'line\nbreak' }] }),
-    'a subject stays one line')
+  assert.is(
+    refusalOf({
+      conditions: [
+        { kind: 'archive-fatal-error', subject: 'Archive 1', details: { message: text } },
+      ],
+    }),
+    undefined,
+  )
+  assert.ok(
+    refusalOf({ conditions: [{ kind: 'archive-fatal-error', subject: 'line\nbreak' }] }),
+    'a subject stays one line',
+  )
 })
 
 test('refuses a status that lists the same (kind, subject) twice, and says which', () => {
   const drive = { kind: 'drive-full' as const, subject: 'D:' }
-  const twice = refused({ conditions: [drive, { ...drive, kind: 'camera-unreachable' }, drive] },
-    'twice')
+  const twice = refused(
+    { conditions: [drive, { ...drive, kind: 'camera-unreachable' }, drive] },
+    'twice',
+  )
   assert.is(twice.path, 'conditions.2')
   assert.match(twice.why, 'drive-full "D:" is listed twice')
 
   // An absent subject is the empty one: listing the kind twice without one is a repeat too.
-  refused({ conditions: [{ kind: 'license-shortage' }, { kind: 'license-shortage', subject: '' }] },
-    'twice without subject')
-  assert.is(refusalOf({ conditions: [{ kind: 'drive-full', subject: 'D:' },
-    { kind: 'drive-full', subject: 'E:' }] }), undefined, 'two drives are two situations')
+  refused(
+    { conditions: [{ kind: 'license-shortage' }, { kind: 'license-shortage', subject: '' }] },
+    'twice without subject',
+  )
+  assert.is(
+    refusalOf({
+      conditions: [
+        { kind: 'drive-full', subject: 'D:' },
+        { kind: 'drive-full', subject: 'E:' },
+      ],
+    }),
+    undefined,
+    'two drives are two situations',
+  )
 })
 
 test('refuses more cameras online than installed', () => {
@@ -95,8 +128,11 @@ test('refuses more cameras online than installed', () => {
 })
 
 test('takes at most 256 situations in one status', () => {
-  const cameras = (n: number) => Array.from({ length: n },
-    (_, i) => ({ kind: 'camera-unreachable' as const, subject: `Camera ${i + 1}` }))
+  const cameras = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      kind: 'camera-unreachable' as const,
+      subject: `Camera ${i + 1}`,
+    }))
   assert.is(refusalOf({ conditions: cameras(256) }), undefined)
   assert.is(refused({ conditions: cameras(257) }, '257').path, 'conditions')
 })

@@ -83,7 +83,10 @@ test('installation show prints times as ISO 8601 and acceptance as true or false
   assert.is(shown.subscriptionExpiresAt, '2027-12-31T23:59:59.999Z')
   assert.match(String(shown.createdAt), iso)
   assert.is(shown.accepted, false)
-  assert.equal(shown.acceptances.map((a) => a.accepted), [true, false])
+  assert.equal(
+    shown.acceptances.map((a) => a.accepted),
+    [true, false],
+  )
   for (const a of shown.acceptances) assert.match(String(a.at), iso)
 })
 

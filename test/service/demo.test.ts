@@ -36,11 +36,18 @@ function demoDirs(): string[] {
 /** Runs the demo until it prints its dashboard URL, then stops it with a signal. */
 async function runDemo(signal: NodeJS.Signals) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'service/demo.ts'], {
-    env: { ...process.env, TMPDIR: demoTmp, VIGIL_DATA_DIR: operatorDir, VIGIL_HOST: '127.0.0.1',
-      VIGIL_HTTP_PORT: '0', VIGIL_MQTT_PORT: '0', VIGIL_LOG_LEVEL: 'error',
+    env: {
+      ...process.env,
+      TMPDIR: demoTmp,
+      VIGIL_DATA_DIR: operatorDir,
+      VIGIL_HOST: '127.0.0.1',
+      VIGIL_HTTP_PORT: '0',
+      VIGIL_MQTT_PORT: '0',
+      VIGIL_LOG_LEVEL: 'error',
       VIGIL_TLS_CERT: join(tlsDir, 'tls', 'server.pem'),
       VIGIL_TLS_KEY: join(tlsDir, 'tls', 'server-key.pem'),
-      VIGIL_TLS_CA: join(tlsDir, 'tls', 'ca.pem') },
+      VIGIL_TLS_CA: join(tlsDir, 'tls', 'ca.pem'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -56,8 +63,8 @@ async function runDemo(signal: NodeJS.Signals) {
   if (!started) child.kill('SIGKILL')
   assert.ok(started, `the demo started\n${stdout}\n${stderr}`)
   const whileRunning = demoDirs()
-  const dataDirUsed = whileRunning.length === 1 &&
-    existsSync(join(demoTmp, whileRunning[0]!, 'vigil.sqlite'))
+  const dataDirUsed =
+    whileRunning.length === 1 && existsSync(join(demoTmp, whileRunning[0]!, 'vigil.sqlite'))
 
   child.kill(signal)
   const code = await exited

@@ -21,7 +21,7 @@ test('carries a drive-full status from the agent over MQTT/TLS to the reseller A
   const item = await eventually(async () => {
     t.vigil.flush()
     const res = await t.api('/api/installations', { token: site.token })
-    const body = await res.json() as { items: Array<{ slc: string; problems: unknown[] }> }
+    const body = (await res.json()) as { items: Array<{ slc: string; problems: unknown[] }> }
     const found = body.items.find((i) => i.slc === site.slc)
     assert.ok(found, 'installation listed as in error')
     return found
@@ -30,14 +30,13 @@ test('carries a drive-full status from the agent over MQTT/TLS to the reseller A
   assert.is((item.problems[0] as { kind: string }).kind, 'drive-full')
 })
 
-
 const minute = 60_000
 
 async function installation(site: { slc: string; token: string }) {
   t.vigil.flush()
   const res = await t.api(`/api/installations/${site.slc}`, { token: site.token })
   assert.is(res.status, 200)
-  return await res.json() as {
+  return (await res.json()) as {
     inError: boolean
     problems: Array<{ kind: string; subject: string }>
     serverDetails: Array<{ id: string; available: boolean; lastSeenAt: number | null }>
@@ -50,7 +49,9 @@ test('shows a silent server as unavailable and records the outage when it return
   const agent = await site.agent(credentials)
   await agent.heartbeat()
   const seenAt = t.scheduler.now()
-  await eventually(async () => assert.is((await installation(site)).serverDetails[0]!.lastSeenAt, seenAt))
+  await eventually(async () =>
+    assert.is((await installation(site)).serverDetails[0]!.lastSeenAt, seenAt),
+  )
 
   agent.setSilent(true)
   t.scheduler.advanceBy(3 * minute + 1000)
@@ -59,20 +60,32 @@ test('shows a silent server as unavailable and records the outage when it return
     assert.is(view.serverDetails[0]!.available, false)
     return view
   })
-  assert.equal(down.problems.map((p) => p.kind), ['server-unavailable'])
+  assert.equal(
+    down.problems.map((p) => p.kind),
+    ['server-unavailable'],
+  )
 
   t.scheduler.advanceBy(10 * minute)
   agent.setSilent(false)
-  await eventually(async () => assert.is((await installation(site)).serverDetails[0]!.available, true))
+  await eventually(async () =>
+    assert.is((await installation(site)).serverDetails[0]!.available, true),
+  )
 
-  const outages = await (await t.api(`/api/installations/${site.slc}/outages`,
-    { token: site.token })).json() as { items: Array<{ startedAt: number; durationMs: number }> }
-  assert.equal(outages.items.map((o) => [o.startedAt, o.durationMs]),
-    [[seenAt, t.scheduler.now() - seenAt]])
+  const outages = (await (
+    await t.api(`/api/installations/${site.slc}/outages`, { token: site.token })
+  ).json()) as { items: Array<{ startedAt: number; durationMs: number }> }
+  assert.equal(
+    outages.items.map((o) => [o.startedAt, o.durationMs]),
+    [[seenAt, t.scheduler.now() - seenAt]],
+  )
 
-  const events = await (await t.api(`/api/installations/${site.slc}/events`,
-    { token: site.token })).json() as { items: Array<{ type: string }> }
-  assert.equal(events.items.map((e) => e.type), ['serverAvailable', 'serverUnavailable'])
+  const events = (await (
+    await t.api(`/api/installations/${site.slc}/events`, { token: site.token })
+  ).json()) as { items: Array<{ type: string }> }
+  assert.equal(
+    events.items.map((e) => e.type),
+    ['serverAvailable', 'serverUnavailable'],
+  )
 })
 
 test('after a restart keeps conditions and counts missed heartbeats from start-up', async () => {
@@ -87,19 +100,25 @@ test('after a restart keeps conditions and counts missed heartbeats from start-u
   await t.restart()
   t.scheduler.advanceBy(1 * minute)
   const during = await installation(site)
-  assert.is(during.serverDetails[0]!.available, true, 'not flagged for Vigil\'s downtime')
-  assert.equal(during.problems.map((p) => p.kind), ['license-shortage'])
+  assert.is(during.serverDetails[0]!.available, true, "not flagged for Vigil's downtime")
+  assert.equal(
+    during.problems.map((p) => p.kind),
+    ['license-shortage'],
+  )
 
   t.scheduler.advanceBy(2 * minute + 1000)
-  await eventually(async () => assert.is((await installation(site)).serverDetails[0]!.available, false))
+  await eventually(async () =>
+    assert.is((await installation(site)).serverDetails[0]!.available, false),
+  )
 })
 
 test('lists only installations in error unless all=true', async () => {
   const healthy = await t.site({ reseller: 'Lister' })
   const broken = await t.site({ reseller: 'Lister' })
   await (await healthy.agent(await healthy.enroll())).heartbeat()
-  await (await broken.agent(await broken.enroll()))
-    .setConditions([{ kind: 'archive-move-failed', subject: 'Archive 7' }])
+  await (
+    await broken.agent(await broken.enroll())
+  ).setConditions([{ kind: 'archive-move-failed', subject: 'Archive 7' }])
 
   const list = async (query: string) => {
     t.vigil.flush()

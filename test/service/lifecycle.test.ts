@@ -16,7 +16,7 @@ test.after(async () => {
 const refusals = (code: string) => t.vigil.metrics.value('vigil_refusals_total', { code })
 const raised = () => t.vigil.metrics.value('vigil_events_total', { type: 'conditionRaised' })
 
-test('rotates a server\'s key without losing messages sealed with the old one', async () => {
+test("rotates a server's key without losing messages sealed with the old one", async () => {
   const site = await t.site()
   const credentials = await site.enroll()
   const agent = await site.agent(credentials)
@@ -28,7 +28,10 @@ test('rotates a server\'s key without losing messages sealed with the old one', 
 
   await agent.setConditions([{ kind: 'drive-full', subject: 'D:' }])
   agent.useCredentials(rotated)
-  await agent.setConditions([{ kind: 'drive-full', subject: 'D:' }, { kind: 'drive-full', subject: 'E:' }])
+  await agent.setConditions([
+    { kind: 'drive-full', subject: 'D:' },
+    { kind: 'drive-full', subject: 'E:' },
+  ])
   await eventually(() => assert.is(raised() - before, 2))
   assert.is(refusals('decrypt.unknown-key') + refusals('decrypt.failed'), 0)
 })
@@ -39,30 +42,41 @@ test('removing a server releases its state and refuses it from then on', async (
   const agent = await site.agent(credentials, { backoff: { initialMs: 20, maxMs: 50 } })
   const beats = t.vigil.metrics.value('vigil_events_total', { type: 'heartbeatReceived' })
   await agent.heartbeat()
-  await eventually(() => assert.ok(
-    t.vigil.metrics.value('vigil_events_total', { type: 'heartbeatReceived' }) > beats))
+  await eventually(() =>
+    assert.ok(t.vigil.metrics.value('vigil_events_total', { type: 'heartbeatReceived' }) > beats),
+  )
   const tracked = t.vigil.pipeline.trackedServers
 
-  const res = await t.api(`/api/operator/servers/${credentials.serverId}`,
-    { method: 'DELETE', token: t.operatorToken })
+  const res = await t.api(`/api/operator/servers/${credentials.serverId}`, {
+    method: 'DELETE',
+    token: t.operatorToken,
+  })
   assert.is(res.status, 200)
   assert.is(t.vigil.pipeline.trackedServers, tracked - 1)
 
   const refusedBefore = refusals('auth.bad-credentials')
-  await eventually(() => assert.ok(refusals('auth.bad-credentials') > refusedBefore,
-    'disconnected at once, and its credentials no longer open a connection'))
+  await eventually(() =>
+    assert.ok(
+      refusals('auth.bad-credentials') > refusedBefore,
+      'disconnected at once, and its credentials no longer open a connection',
+    ),
+  )
   assert.not.ok(agent.connected)
 
-  const again = await t.api(`/api/operator/servers/${credentials.serverId}`,
-    { method: 'DELETE', token: t.operatorToken })
+  const again = await t.api(`/api/operator/servers/${credentials.serverId}`, {
+    method: 'DELETE',
+    token: t.operatorToken,
+  })
   assert.is(again.status, 404)
 })
 
 test('a reseller token cannot remove servers', async () => {
   const site = await t.site()
   const credentials = await site.enroll()
-  const res = await t.api(`/api/operator/servers/${credentials.serverId}`,
-    { method: 'DELETE', token: site.token })
+  const res = await t.api(`/api/operator/servers/${credentials.serverId}`, {
+    method: 'DELETE',
+    token: site.token,
+  })
   assert.is(res.status, 401)
   assert.ok(t.vigil.registry.server(credentials.serverId))
 })
@@ -75,8 +89,12 @@ test('disconnects a server whose site withdrew, and its reconnects are refused',
 
   const refusedBefore = refusals('auth.not-accepted')
   await agent.heartbeat()
-  await eventually(() => assert.ok(refusals('auth.not-accepted') > refusedBefore,
-    'dropped, and the broker refuses it on reconnect'))
+  await eventually(() =>
+    assert.ok(
+      refusals('auth.not-accepted') > refusedBefore,
+      'dropped, and the broker refuses it on reconnect',
+    ),
+  )
   assert.not.ok(agent.connected)
 })
 
@@ -87,8 +105,13 @@ test('shows an enrolled server that never sent anything as unavailable', async (
   await eventually(async () => {
     t.vigil.flush()
     const res = await t.api(`/api/installations/${site.slc}`, { token: site.token })
-    const view = await res.json() as { serverDetails: Array<{ available: boolean; lastSeenAt: number | null }> }
-    assert.equal(view.serverDetails.map((s) => [s.available, s.lastSeenAt]), [[false, null]])
+    const view = (await res.json()) as {
+      serverDetails: Array<{ available: boolean; lastSeenAt: number | null }>
+    }
+    assert.equal(
+      view.serverDetails.map((s) => [s.available, s.lastSeenAt]),
+      [[false, null]],
+    )
   })
 })
 

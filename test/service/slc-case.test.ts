@@ -23,8 +23,11 @@ function reseller(name: string) {
 }
 
 async function register(token: string, slc: string) {
-  const res = await t.api('/api/installations', { method: 'POST', token,
-    json: { slc, customerName: `Customer of ${slc}` } })
+  const res = await t.api('/api/installations', {
+    method: 'POST',
+    token,
+    json: { slc, customerName: `Customer of ${slc}` },
+  })
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
@@ -33,7 +36,11 @@ test('refuses an SLC that differs from a registered one only in case (409 slc-ta
   const b = reseller('Reseller Lower')
   assert.is((await register(a, 'SLC-1001')).status, 201)
 
-  for (const [token, slc] of [[b, 'slc-1001'], [b, 'Slc-1001'], [a, 'slc-1001']] as const) {
+  for (const [token, slc] of [
+    [b, 'slc-1001'],
+    [b, 'Slc-1001'],
+    [a, 'slc-1001'],
+  ] as const) {
     const taken = await register(token, slc)
     assert.is(taken.status, 409, slc)
     assert.is((taken.body.error as { code: string }).code, 'slc-taken')
@@ -47,19 +54,28 @@ test('carries a server enrolled with a lower-case SLC through to the reseller', 
   const registered = await register(token, 'SLC-CASE-7')
   const enrollmentCode = registered.body.enrollmentCode as string
   const subscription = await t.api('/api/operator/installations/slc-case-7/subscription', {
-    method: 'PUT', token: t.operatorToken,
-    json: { expiresAt: t.scheduler.now() + 365 * 24 * 3600_000 } })
+    method: 'PUT',
+    token: t.operatorToken,
+    json: { expiresAt: t.scheduler.now() + 365 * 24 * 3600_000 },
+  })
   assert.is(subscription.status, 200)
 
   // Typed at the site in lower case; the topics must carry the registered spelling,
   // which the broker compares exactly.
-  const credentials = await enroll(t.vigil.httpUrl, { slc: 'slc-case-7', enrollmentCode,
-    serverName: 'Recorder 1', acceptedBy: 'site admin' })
+  const credentials = await enroll(t.vigil.httpUrl, {
+    slc: 'slc-case-7',
+    enrollmentCode,
+    serverName: 'Recorder 1',
+    acceptedBy: 'site admin',
+  })
   assert.is(credentials.slc, 'SLC-CASE-7')
   assert.is(credentials.topics.status, topicFor('SLC-CASE-7', credentials.serverId, 'status'))
 
-  agent = new Agent(credentials, { mqttUrl: `mqtts://localhost:${t.vigil.mqttPort}`,
-    now: () => t.scheduler.now(), statusEveryMs: 24 * 3600_000 })
+  agent = new Agent(credentials, {
+    mqttUrl: `mqtts://localhost:${t.vigil.mqttPort}`,
+    now: () => t.scheduler.now(),
+    statusEveryMs: 24 * 3600_000,
+  })
   await agent.start()
   await agent.setConditions([{ kind: 'drive-full', subject: 'D:' }])
 
@@ -67,8 +83,10 @@ test('carries a server enrolled with a lower-case SLC through to the reseller', 
     t.vigil.flush()
     const res = await t.api('/api/installations/slc-case-7', { token })
     assert.is(res.status, 200)
-    const body = (await res.json()) as { slc: string; serverDetails: Array<{ id: string;
-      conditions: Array<{ kind: string; subject: string }> }> }
+    const body = (await res.json()) as {
+      slc: string
+      serverDetails: Array<{ id: string; conditions: Array<{ kind: string; subject: string }> }>
+    }
     assert.is(body.serverDetails[0]?.conditions[0]?.kind, 'drive-full')
     return body
   })
@@ -78,8 +96,14 @@ test('carries a server enrolled with a lower-case SLC through to the reseller', 
   const events = await t.api('/api/installations/Slc-Case-7/events', { token })
   const { slc, items } = (await events.json()) as { slc: string; items: Array<{ type: string }> }
   assert.is(slc, 'SLC-CASE-7')
-  assert.ok(items.some((e) => e.type === 'conditionRaised'), 'history found in any case')
-  assert.equal(t.vigil.registry.acceptanceLog('slc-case-7').map((a) => a.byWhom), ['site admin'])
+  assert.ok(
+    items.some((e) => e.type === 'conditionRaised'),
+    'history found in any case',
+  )
+  assert.equal(
+    t.vigil.registry.acceptanceLog('slc-case-7').map((a) => a.byWhom),
+    ['site admin'],
+  )
 })
 
 test.run()

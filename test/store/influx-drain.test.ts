@@ -42,8 +42,12 @@ function someEvents(slc: string, serverId: string) {
     e.raised(T0 + i * 1000, 'camera-unreachable', `Cam ${i}`),
     e.cleared(T0 + i * 1000 + 500, 'camera-unreachable', `Cam ${i}`, T0 + i * 1000),
   ]).flat()
-  events.push(e.status(T0 + 9000, 1, { drives: [{ name: 'D:', usedPercent: 50 }],
-    cameras: { online: 3, total: 4 } }))
+  events.push(
+    e.status(T0 + 9000, 1, {
+      drives: [{ name: 'D:', usedPercent: 50 }],
+      cameras: { online: 3, total: 4 },
+    }),
+  )
   return events
 }
 
@@ -78,7 +82,9 @@ test('retries a batch InfluxDB answered with 5xx, then removes it on 204', async
   const bodies: string[] = []
   const fake = createServer((req, res) => {
     let body = ''
-    req.on('data', (chunk) => { body += chunk })
+    req.on('data', (chunk) => {
+      body += chunk
+    })
     req.on('end', () => {
       bodies.push(body)
       const overloaded = bodies.length <= 4
@@ -93,9 +99,15 @@ test('retries a batch InfluxDB answered with 5xx, then removes it on 204', async
     const { slc, serverIds } = f.site('Reseller J', 'SLC-J1', ['Recorder'])
     const url = `http://127.0.0.1:${port}`
     const http = new InfluxHttp({ url, bindParams: true, timeoutMs: 2000 })
-    const drain = new OutboxDrain({ outbox: f.outbox, http, directory: new ServerDirectory(f.db),
-      names: new InfluxNames('fake'), logger: createMemoryLogger().logger,
-      metrics: f.metrics, ensureDatabase: async () => undefined })
+    const drain = new OutboxDrain({
+      outbox: f.outbox,
+      http,
+      directory: new ServerDirectory(f.db),
+      names: new InfluxNames('fake'),
+      logger: createMemoryLogger().logger,
+      metrics: f.metrics,
+      ensureDatabase: async () => undefined,
+    })
     f.apply([eventsOf(slc, serverIds[0]!).raised(T0, 'drive-full', 'D:')])
 
     assert.equal([await drain.drainOnce(), await drain.drainOnce()], ['failed', 'failed'])
@@ -116,15 +128,24 @@ test('writes a batch again after a lost answer without doubling a point', async 
 
   // InfluxDB took the batch, then Vigil died before removing it from the outbox.
   const settle = f.outbox.settle.bind(f.outbox)
-  f.outbox.settle = () => { throw Object.assign(new Error('crashed'), { code: 'SQLITE_IOERR' }) }
+  f.outbox.settle = () => {
+    throw Object.assign(new Error('crashed'), { code: 'SQLITE_IOERR' })
+  }
   assert.is(await f.drain.drainOnce(), 'failed')
   f.outbox.settle = settle
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'first write landed')
 
   await f.drainAll()
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 10, 'overwritten, not added')
-  assert.is(await count(f, 'SELECT count("event_id") FROM "events"', f.names.reseller(
-    f.registry.resellerByName('Reseller E')!.id)), 10, 'same in the reseller database')
+  assert.is(
+    await count(
+      f,
+      'SELECT count("event_id") FROM "events"',
+      f.names.reseller(f.registry.resellerByName('Reseller E')!.id),
+    ),
+    10,
+    'same in the reseller database',
+  )
   assert.is(await count(f, 'SELECT count("cameras_online") FROM "health"'), 1)
 })
 
@@ -133,8 +154,10 @@ test('splits a refused batch so one bad point cannot hold back the rest', async 
   const { slc, serverIds } = f.site('Reseller F', 'SLC-F1', ['Recorder'])
   // Someone wrote drive fill as text into the fleet database: InfluxDB refuses Vigil's floats.
   await f.provisioner.ensureDatabase(f.names.fleet)
-  const res = await fetch(`${influxd.url}/write?db=${f.names.fleet}&precision=ms`,
-    { method: 'POST', body: `drives,slc=X used_percent="full" ${T0}` })
+  const res = await fetch(`${influxd.url}/write?db=${f.names.fleet}&precision=ms`, {
+    method: 'POST',
+    body: `drives,slc=X used_percent="full" ${T0}`,
+  })
   assert.is(res.status, 204)
   f.apply(someEvents(slc, serverIds[0]!))
 
@@ -148,8 +171,10 @@ test('splits a refused batch so one bad point cannot hold back the rest', async 
   assert.match(dead[0]!.error, /field type conflict/)
   assert.is(f.metrics.value('vigil_influx_points_rejected_total'), 1)
   const logged = f.logs.find((l) => l.event === 'influxPointRejected')!
-  assert.equal([logged.level, logged.slc, logged.serverId, logged.cause],
-    ['error', slc, serverIds[0], `${serverIds[0]}#1`])
+  assert.equal(
+    [logged.level, logged.slc, logged.serverId, logged.cause],
+    ['error', slc, serverIds[0], `${serverIds[0]}#1`],
+  )
 
   // Once the operator removes the wrong series, the dead letter goes in under its old key.
   await f.http.query({ text: 'DROP MEASUREMENT "drives"', params: {} }, f.names.fleet)
@@ -165,8 +190,9 @@ test('writes a backlog of many lines in bounded batches, whole rows at a time', 
   fixtures.push(f)
   const { slc, serverIds } = f.site('Reseller K', 'SLC-K1', ['Recorder'])
   f.apply(someEvents(slc, serverIds[0]!))
-  const status = eventsOf(slc, serverIds[0]!).status(T0 + 20_000, 2,
-    { drives: Array.from({ length: 6 }, (_, i) => ({ name: `Drive ${i}`, usedPercent: i })) })
+  const status = eventsOf(slc, serverIds[0]!).status(T0 + 20_000, 2, {
+    drives: Array.from({ length: 6 }, (_, i) => ({ name: `Drive ${i}`, usedPercent: i })),
+  })
   f.apply([status])
 
   let cycles = 0
@@ -188,7 +214,10 @@ test('dead-letters an unreadable outbox row and writes the rows around it', asyn
 
   await f.drainAll()
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"'), 2)
-  const dead = f.outbox.deadLetters(10).map((d) => d.event).sort()
+  const dead = f.outbox
+    .deadLetters(10)
+    .map((d) => d.event)
+    .sort()
   assert.equal(dead, ['{"type":', '{"type":"surprise"}'])
 })
 
@@ -200,8 +229,10 @@ test('creates a missing reseller database with its reader on first write', async
   const database = f.names.reseller(resellerId)
   assert.is(await count(f, 'SELECT count("event_id") FROM "events"', database), 10)
   const users = await f.http.query({ text: 'SHOW USERS', params: {} })
-  assert.ok(users.series![0]!.values.some((v) => v[0] === database && v[1] === false),
-    'a reader that is not an admin')
+  assert.ok(
+    users.series![0]!.values.some((v) => v[0] === database && v[1] === false),
+    'a reader that is not an admin',
+  )
 })
 
 test.run()

@@ -28,12 +28,20 @@ function follow() {
 }
 
 async function query(q: string): Promise<Array<Record<string, unknown>>> {
-  const result = await fetch(`${influxd.url}/query?${new URLSearchParams({
-    q, db: t.vigil.options.influxDatabase, epoch: 'ms' })}`).then((r) => r.json()) as {
-    results: Array<{ series?: Array<{ tags?: Record<string, string>; columns: string[];
-      values: unknown[][] }> }> }
-  return (result.results[0]!.series ?? []).flatMap((s) => s.values.map((v) =>
-    ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) })))
+  const result = (await fetch(
+    `${influxd.url}/query?${new URLSearchParams({
+      q,
+      db: t.vigil.options.influxDatabase,
+      epoch: 'ms',
+    })}`,
+  ).then((r) => r.json())) as {
+    results: Array<{
+      series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }>
+    }>
+  }
+  return (result.results[0]!.series ?? []).flatMap((s) =>
+    s.values.map((v) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) })),
+  )
 }
 
 /** Heartbeats from the agents that are not silent, then a minute of virtual time. */
@@ -47,8 +55,10 @@ async function minutes(n: number, agents: Agent[]) {
 
 async function statusBurst(agent: Agent, from: number, count: number) {
   for (let i = from; i < from + count; i++) {
-    await agent.setConditions([{ kind: 'camera-unreachable', subject: `Cam ${i % 7}` }],
-      { cameras: { online: i % 40, total: 40 }, drives: [{ name: 'D:', usedPercent: i % 100 }] })
+    await agent.setConditions([{ kind: 'camera-unreachable', subject: `Cam ${i % 7}` }], {
+      cameras: { online: i % 40, total: 40 },
+      drives: [{ name: 'D:', usedPercent: i % 100 }],
+    })
   }
 }
 
@@ -70,7 +80,7 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
   await eventually(async () => {
     t.vigil.flush()
     const res = await t.api(`/api/installations/${site.slc}`, { token: site.token })
-    const body = await res.json() as { unavailableServers: number; problems: unknown[] }
+    const body = (await res.json()) as { unavailableServers: number; problems: unknown[] }
     assert.is(body.unavailableServers, 1)
   })
   assert.ok(t.vigil.influx!.outbox.backlog() > 0, 'events wait in the outbox')
@@ -78,7 +88,10 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
   assert.ok(failed.length > 0, 'writes failed and will be retried')
   const history = await t.api(`/api/installations/${site.slc}/events`, { token: site.token })
   assert.is(history.status, 503, 'history reads say the history store is away...')
-  assert.is(((await history.json()) as { error: { code: string } }).error.code, 'history-unavailable')
+  assert.is(
+    ((await history.json()) as { error: { code: string } }).error.code,
+    'history-unavailable',
+  )
 
   // Vigil itself restarts while InfluxDB is still down; the outbox survives.
   await t.restart()
@@ -95,16 +108,23 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
   await eventually(() => assert.is(t.vigil.influx!.outbox.backlog(), 0), 10_000)
 
   // History events: the same multiset in SQLite and InfluxDB, no id twice.
-  const stored = t.vigil.db.prepare(
-    `SELECT type, COALESCE(kind, 'server-unavailable') AS kind, COALESCE(subject, '') AS subject,
-       at, server_id AS serverId FROM events`).all() as Array<Record<string, unknown>>
+  const stored = t.vigil.db
+    .prepare(
+      `SELECT type, COALESCE(kind, 'server-unavailable') AS kind, COALESCE(subject, '') AS subject,
+       at, server_id AS serverId FROM events`,
+    )
+    .all() as Array<Record<string, unknown>>
   const written = await query(
-    'SELECT "event_id", "type", "kind", "subject", "server_id" FROM "events"')
+    'SELECT "event_id", "type", "kind", "subject", "server_id" FROM "events"',
+  )
   const key = (e: Record<string, unknown>) =>
     `${e.type}|${e.kind}|${e.subject ?? ''}|${e.at ?? e.time}|${e.serverId ?? e.server_id}`
   assert.equal(written.map(key).sort(), stored.map(key).sort())
   assert.is(new Set(written.map((e) => e.event_id)).size, written.length)
-  assert.ok(written.some((e) => e.type === 'serverAvailable'), 'the outage ended in history')
+  assert.ok(
+    written.some((e) => e.type === 'serverAvailable'),
+    'the outage ended in history',
+  )
 
   // Status figures: one health point per status with camera figures Vigil committed.
   const statuses = committed.filter((e) => e.type === 'statusReceived' && e.figures.cameras).length
@@ -124,7 +144,7 @@ test('delivers every event exactly once across an InfluxDB crash and a Vigil res
   assert.ok(down.length >= 4, `${down.length} minutes down`)
 })
 
-test('answers the reseller API\'s history from InfluxDB, customer names intact', async () => {
+test("answers the reseller API's history from InfluxDB, customer names intact", async () => {
   const site = await t.site({ reseller: 'Foxtrot', customer: 'Ünïcode, "quoted" \\ name' })
   const agent = await site.agent(await site.enroll('Cam server'))
   const subject = 'E:\\Archive "old"'
@@ -133,14 +153,18 @@ test('answers the reseller API\'s history from InfluxDB, customer names intact',
     t.vigil.flush()
     assert.is(t.vigil.influx!.outbox.backlog(), 0)
     const res = await t.api(`/api/installations/${site.slc}/events`, { token: site.token })
-    const body = await res.json() as { items: Array<{ subject: string; details: unknown }> }
-    assert.equal(body.items.map((e) => [e.subject, e.details]), [[subject, { usedPercent: 99.5 }]])
+    const body = (await res.json()) as { items: Array<{ subject: string; details: unknown }> }
+    assert.equal(
+      body.items.map((e) => [e.subject, e.details]),
+      [[subject, { usedPercent: 99.5 }]],
+    )
   })
   const attack = encodeURIComponent(`${site.slc}' OR 'a'='a`)
   const injected = await t.api(`/api/installations/${attack}/events`, { token: site.token })
   assert.is(injected.status, 404)
   const [row] = await query(
-    `SELECT count("event_id") FROM "events" WHERE "slc" = '${site.slc}' GROUP BY "customer"`)
+    `SELECT count("event_id") FROM "events" WHERE "slc" = '${site.slc}' GROUP BY "customer"`,
+  )
   assert.is(row!.customer, 'Ünïcode, "quoted" %5C name')
 })
 

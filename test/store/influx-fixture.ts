@@ -40,18 +40,41 @@ export function historyFixture(influxd: TestInfluxd, options: FixtureOptions = {
   const { logger, lines: logs } = createMemoryLogger('debug')
   const metrics = new Metrics()
 
-  const http = new InfluxHttp({ url: influxd.url, bindParams: options.bindParams ?? true,
-    timeoutMs: 5_000, ...influxd.admin })
+  const http = new InfluxHttp({
+    url: influxd.url,
+    bindParams: options.bindParams ?? true,
+    timeoutMs: 5_000,
+    ...influxd.admin,
+  })
   const names = new InfluxNames(`vigil_t${++fixtures}`)
   const provisioner = new InfluxProvisioner(http, names, 'influxql', logger)
   const directory = new ServerDirectory(db)
   const outbox = new Outbox(db, now)
-  const drain = new OutboxDrain({ outbox, http, directory, names, logger, metrics,
-    ensureDatabase: (database) => provisioner.ensureDatabase(database) },
-  { retryMinMs: 20, retryMaxMs: 200, ...options.drain })
+  const drain = new OutboxDrain(
+    {
+      outbox,
+      http,
+      directory,
+      names,
+      logger,
+      metrics,
+      ensureDatabase: (database) => provisioner.ensureDatabase(database),
+    },
+    { retryMinMs: 20, retryMaxMs: 200, ...options.drain },
+  )
 
   return {
-    db, clock, registry, state, logs, metrics, http, names, provisioner, outbox, drain,
+    db,
+    clock,
+    registry,
+    state,
+    logs,
+    metrics,
+    http,
+    names,
+    provisioner,
+    outbox,
+    drain,
     embedded: new EmbeddedHistory(db, now),
     influx: new InfluxHistory(http, names, directory, now),
 
@@ -60,8 +83,16 @@ export function historyFixture(influxd: TestInfluxd, options: FixtureOptions = {
       const existing = registry.resellerByName(reseller)
       const resellerId = existing?.id ?? registry.createReseller(reseller).reseller.id
       const { enrollmentCode } = registry.registerInstallation(resellerId, slc, customer)
-      const serverIds = servers.map((serverName) => registry.enroll({ slc, enrollmentCode,
-        serverName, acceptedBy: 'site admin', heartbeatIntervalMs: 60_000 }).serverId)
+      const serverIds = servers.map(
+        (serverName) =>
+          registry.enroll({
+            slc,
+            enrollmentCode,
+            serverName,
+            acceptedBy: 'site admin',
+            heartbeatIntervalMs: 60_000,
+          }).serverId,
+      )
       return { resellerId, slc, serverIds }
     },
 
@@ -98,16 +129,40 @@ export function eventsOf(slc: string, serverId: string) {
   const base = (at: number, cause: string) => ({ at, slc, serverId, cause })
   return {
     heartbeat: (at: number): VigilEvent => ({ ...base(at, `hb@${at}`), type: 'heartbeatReceived' }),
-    unavailable: (at: number, lastSeenAt: number): VigilEvent =>
-      ({ ...base(at, 'deadline'), type: 'serverUnavailable', lastSeenAt }),
-    available: (at: number, startedAt: number): VigilEvent => ({ ...base(at, `hb@${at}`),
-      type: 'serverAvailable', outage: { startedAt, endedAt: at, durationMs: at - startedAt } }),
-    raised: (at: number, kind: Kind, subject: string,
-      details: Record<string, string | number | boolean> = {}): VigilEvent =>
-      ({ ...base(at, `${serverId}#${at}`), type: 'conditionRaised', kind, subject, details }),
-    cleared: (at: number, kind: Kind, subject: string, raisedAt: number): VigilEvent =>
-      ({ ...base(at, `${serverId}#${at}`), type: 'conditionCleared', kind, subject, raisedAt }),
-    status: (at: number, seq: number, figures: HealthFigures): VigilEvent =>
-      ({ ...base(at, `${serverId}#${seq}`), type: 'statusReceived', seq, figures }),
+    unavailable: (at: number, lastSeenAt: number): VigilEvent => ({
+      ...base(at, 'deadline'),
+      type: 'serverUnavailable',
+      lastSeenAt,
+    }),
+    available: (at: number, startedAt: number): VigilEvent => ({
+      ...base(at, `hb@${at}`),
+      type: 'serverAvailable',
+      outage: { startedAt, endedAt: at, durationMs: at - startedAt },
+    }),
+    raised: (
+      at: number,
+      kind: Kind,
+      subject: string,
+      details: Record<string, string | number | boolean> = {},
+    ): VigilEvent => ({
+      ...base(at, `${serverId}#${at}`),
+      type: 'conditionRaised',
+      kind,
+      subject,
+      details,
+    }),
+    cleared: (at: number, kind: Kind, subject: string, raisedAt: number): VigilEvent => ({
+      ...base(at, `${serverId}#${at}`),
+      type: 'conditionCleared',
+      kind,
+      subject,
+      raisedAt,
+    }),
+    status: (at: number, seq: number, figures: HealthFigures): VigilEvent => ({
+      ...base(at, `${serverId}#${seq}`),
+      type: 'statusReceived',
+      seq,
+      figures,
+    }),
   }
 }

@@ -36,8 +36,10 @@ test.before(async () => {
     s1.raised(T0 + 5 * min, 'camera-unreachable', 'Cam 1'),
     s1.status(T0 + 5 * min, 7, { drives: [{ name: 'D:', usedPercent: 97 }] }),
   ])
-  f.apply([s2.unavailable(T0 + 13 * min, T0 + 10 * min),
-    foreign.unavailable(T0 + 13 * min, T0 + 10 * min)])
+  f.apply([
+    s2.unavailable(T0 + 13 * min, T0 + 10 * min),
+    foreign.unavailable(T0 + 13 * min, T0 + 10 * min),
+  ])
   f.apply([s2.available(T0 + 40 * min, T0 + 10 * min), s2.heartbeat(T0 + 40 * min)])
   f.apply([s1.cleared(T0 + 50 * min, 'camera-unreachable', 'Cam 1', T0 + 5 * min)])
   f.apply([other.raised(T0 + 55 * min, 'license-shortage', '', { used: 9, available: 8 })])
@@ -51,7 +53,7 @@ test.after(async () => {
 })
 
 const ranges: Record<string, TimeRange> = {
-  'everything': { from: T0 - 60 * min, to: T0 + 120 * min },
+  everything: { from: T0 - 60 * min, to: T0 + 120 * min },
   'inside the first outage': { from: T0 + 20 * min, to: T0 + 30 * min },
   'across the ends of outages': { from: T0 + 30 * min, to: T0 + 80 * min },
   'before anything': { from: T0 - 60 * min, to: T0 - 1 },
@@ -73,25 +75,43 @@ for (const [name, range] of Object.entries(ranges)) {
     const influxOutages = (await f.influx.outages(resellerA, 'SLC-H1', range)).sort(byStart)
     assert.equal(influxOutages, embeddedOutages, 'outages')
 
-    assert.equal(await f.influx.availability(resellerA, 'SLC-H1', range),
-      await f.embedded.availability(resellerA, 'SLC-H1', range), 'availability')
+    assert.equal(
+      await f.influx.availability(resellerA, 'SLC-H1', range),
+      await f.embedded.availability(resellerA, 'SLC-H1', range),
+      'availability',
+    )
   })
 }
 
 test('finds the data it was given, not just two empty answers', async () => {
   const range = ranges.everything!
   const events = await f.influx.events(resellerA, 'SLC-H1', range, 1000)
-  assert.equal(events.map((e) => e.type), ['serverUnavailable', 'conditionCleared',
-    'serverAvailable', 'serverUnavailable', 'conditionRaised', 'conditionRaised'])
+  assert.equal(
+    events.map((e) => e.type),
+    [
+      'serverUnavailable',
+      'conditionCleared',
+      'serverAvailable',
+      'serverUnavailable',
+      'conditionRaised',
+      'conditionRaised',
+    ],
+  )
   const driveFull = events.find((e) => e.kind === 'drive-full')
   assert.equal(driveFull?.details, { usedPercent: 97, label: 'Archive' })
 
   const availability = await f.influx.availability(resellerA, 'SLC-H1', range)
   // Recorder 2 was down 30 of 180 minutes; Recorder 1 has been down since minute 65 of 180.
   const expected = [round(100 * (1 - 55 / 180)), round(100 * (1 - 30 / 180))]
-  assert.equal(availability.servers.map((s) => s.percent), expected)
+  assert.equal(
+    availability.servers.map((s) => s.percent),
+    expected,
+  )
   const outages = await f.influx.outages(resellerA, 'SLC-H1', range)
-  assert.equal(outages.map((o) => o.endedAt), [T0 + 40 * min, null])
+  assert.equal(
+    outages.map((o) => o.endedAt),
+    [T0 + 40 * min, null],
+  )
 })
 
 test('reads one installation of one reseller only', async () => {
@@ -99,8 +119,11 @@ test('reads one installation of one reseller only', async () => {
   assert.equal(await f.influx.events(resellerB, 'SLC-H1', range, 100), [], 'foreign reseller')
   assert.equal(await f.influx.outages(resellerB, 'SLC-H1', range), [])
   const other = await f.influx.events(resellerA, 'SLC-H2', range, 100)
-  assert.equal(other.map((e) => e.kind), ['license-shortage'])
-  assert.equal(await f.influx.events(resellerA, 'SLC-B1', range, 100), [], 'B\'s SLC')
+  assert.equal(
+    other.map((e) => e.kind),
+    ['license-shortage'],
+  )
+  assert.equal(await f.influx.events(resellerA, 'SLC-B1', range, 100), [], "B's SLC")
 })
 
 test('answers an empty history for a reseller whose database does not exist yet', async () => {
@@ -120,13 +143,19 @@ function round(value: number) {
 test('forgets the ongoing outage of a removed server, like the embedded store', async () => {
   const range = ranges.everything!
   const before = await f.influx.outages(resellerA, 'SLC-H1', range)
-  assert.ok(before.some((o) => o.serverId === servers[0] && o.endedAt === null), 'ongoing first')
+  assert.ok(
+    before.some((o) => o.serverId === servers[0] && o.endedAt === null),
+    'ongoing first',
+  )
 
   f.registry.removeServer(servers[0]!)
   const embedded = await f.embedded.outages(resellerA, 'SLC-H1', range)
   const influx = await f.influx.outages(resellerA, 'SLC-H1', range)
   assert.not.ok(influx.some((o) => o.serverId === servers[0] && o.endedAt === null))
-  assert.equal(influx.filter((o) => o.endedAt === null), embedded.filter((o) => o.endedAt === null))
+  assert.equal(
+    influx.filter((o) => o.endedAt === null),
+    embedded.filter((o) => o.endedAt === null),
+  )
 })
 
 test.run()

@@ -17,8 +17,12 @@ let alphaCredentials: HistoryCredentials
 
 test.before(async () => {
   influxd = await startInfluxd({ auth: true })
-  t = await startTestVigil({ influxUrl: influxd.url, influxUsername: influxd.admin!.username,
-    influxPassword: influxd.admin!.password, influxRetryMaxMs: 200 })
+  t = await startTestVigil({
+    influxUrl: influxd.url,
+    influxUsername: influxd.admin!.username,
+    influxPassword: influxd.admin!.password,
+    influxRetryMaxMs: 200,
+  })
   alpha = await t.site({ reseller: 'Alpha' })
   beta = await t.site({ reseller: 'Beta' })
   for (const site of [alpha, beta]) {
@@ -43,10 +47,15 @@ type Login = { username: string; password: string }
 async function influxAs(credentials: Login, q: string, db?: string) {
   const body = new URLSearchParams({ q, ...(db ? { db } : {}) })
   const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
-  const res = await fetch(`${influxd.url}/query`, { method: 'POST', body,
-    headers: { authorization: `Basic ${basic}` } })
-  const json = await res.json() as { error?: string; results?: Array<{ error?: string;
-    series?: Array<{ values: unknown[][] }> }> }
+  const res = await fetch(`${influxd.url}/query`, {
+    method: 'POST',
+    body,
+    headers: { authorization: `Basic ${basic}` },
+  })
+  const json = (await res.json()) as {
+    error?: string
+    results?: Array<{ error?: string; series?: Array<{ values: unknown[][] }> }>
+  }
   const result = json.results?.[0]
   return { status: res.status, error: json.error ?? result?.error, series: result?.series }
 }
@@ -62,10 +71,12 @@ const admin = () => influxd.admin!
 const resellerDb = (id: string) => `${t.vigil.options.influxDatabase}_${id}`
 
 async function issue(resellerId: string): Promise<HistoryCredentials> {
-  const res = await t.api(`/api/operator/resellers/${resellerId}/history-credentials`,
-    { method: 'POST', token: t.operatorToken })
+  const res = await t.api(`/api/operator/resellers/${resellerId}/history-credentials`, {
+    method: 'POST',
+    token: t.operatorToken,
+  })
   assert.is(res.status, 200)
-  return (await res.json() as { history: HistoryCredentials }).history
+  return ((await res.json()) as { history: HistoryCredentials }).history
 }
 
 test('gives each reseller his own database, readable with his credentials', async () => {
@@ -73,7 +84,7 @@ test('gives each reseller his own database, readable with his credentials', asyn
   assert.is(await countEvents(alphaCredentials, alphaCredentials.database), 1)
 })
 
-test('refuses reseller A\'s credentials on B\'s database and on the fleet database', async () => {
+test("refuses reseller A's credentials on B's database and on the fleet database", async () => {
   for (const db of [resellerDb(beta.resellerId), t.vigil.options.influxDatabase]) {
     const answer = await influxAs(alphaCredentials, 'SELECT * FROM "events"', db)
     assert.match(String(answer.error), /not authorized/, db)
@@ -86,23 +97,31 @@ test('refuses reseller A\'s credentials on B\'s database and on the fleet databa
 test('lets a reseller read only: no writes, no users, no grants', async () => {
   const { username, password, database } = alphaCredentials
   const basic = Buffer.from(`${username}:${password}`).toString('base64')
-  const write = await fetch(`${influxd.url}/write?db=${database}`, { method: 'POST',
-    body: 'events,slc=x event_id=1', headers: { authorization: `Basic ${basic}` } })
+  const write = await fetch(`${influxd.url}/write?db=${database}`, {
+    method: 'POST',
+    body: 'events,slc=x event_id=1',
+    headers: { authorization: `Basic ${basic}` },
+  })
   assert.is(write.status, 403)
-  for (const q of ['CREATE USER "x" WITH PASSWORD \'y\' WITH ALL PRIVILEGES',
+  for (const q of [
+    'CREATE USER "x" WITH PASSWORD \'y\' WITH ALL PRIVILEGES',
     `GRANT READ ON "${resellerDb(beta.resellerId)}" TO "${alphaCredentials.username}"`,
-    `DROP DATABASE "${alphaCredentials.database}"`]) {
+    `DROP DATABASE "${alphaCredentials.database}"`,
+  ]) {
     const { error } = await influxAs(alphaCredentials, q)
     assert.match(String(error), /not authorized|requires admin/, q)
   }
-  assert.is(await countEvents(admin(), resellerDb(beta.resellerId)), 1, 'B\'s data is untouched')
+  assert.is(await countEvents(admin(), resellerDb(beta.resellerId)), 1, "B's data is untouched")
 })
 
 test('creates the database and reader when the operator creates a reseller', async () => {
-  const res = await t.api('/api/operator/resellers', { method: 'POST', token: t.operatorToken,
-    json: { name: 'Gamma' } })
+  const res = await t.api('/api/operator/resellers', {
+    method: 'POST',
+    token: t.operatorToken,
+    json: { name: 'Gamma' },
+  })
   assert.is(res.status, 201)
-  const { id, history } = await res.json() as { id: string; history: HistoryCredentials }
+  const { id, history } = (await res.json()) as { id: string; history: HistoryCredentials }
   assert.is(history.database, resellerDb(id))
   assert.is(history.url, influxd.url)
   assert.is(await countEvents(history, history.database), 0)
@@ -139,8 +158,12 @@ test('creates what is missing at start-up (resellers made while InfluxDB was awa
 
 /** Runs the operator CLI with the service's environment; returns what it printed. */
 async function cli(...argv: string[]) {
-  const env = { VIGIL_DATA_DIR: t.dataDir, VIGIL_INFLUX_URL: influxd.url,
-    VIGIL_INFLUX_USERNAME: admin().username, VIGIL_INFLUX_PASSWORD: admin().password }
+  const env = {
+    VIGIL_DATA_DIR: t.dataDir,
+    VIGIL_INFLUX_URL: influxd.url,
+    VIGIL_INFLUX_USERNAME: admin().username,
+    VIGIL_INFLUX_PASSWORD: admin().password,
+  }
   const saved = { env: { ...process.env }, log: console.log, error: console.error }
   const out: string[] = []
   Object.assign(process.env, env)
@@ -171,8 +194,11 @@ test('the CLI provisions a reseller it creates and writes his Grafana provisioni
     assert.is(statSync(datasource).mode & 0o777, 0o600)
     const yaml = readFileSync(datasource, 'utf8')
     const fresh = /password: "([^"]+)"/.exec(yaml)![1]!
-    assert.is(await countEvents({ username: resellerDb(id), password: fresh }, resellerDb(id)), 0,
-      'the provisioned password works')
+    assert.is(
+      await countEvents({ username: resellerDb(id), password: fresh }, resellerDb(id)),
+      0,
+      'the provisioned password works',
+    )
     assert.match(yaml, /orgId: 4/)
     assert.ok(existsSync(join(dir, 'dashboards', `vigil-${id}`, 'reseller-overview.json')))
   } finally {

@@ -78,12 +78,33 @@ test('rewrites a minute whose recovery arrived after the minute was written', ()
 test('resumes after a restart with the outages that were still open', () => {
   const t = ticker()
   t.uptime.restore([
-    { serverId: 'a', slc: 'SLC-U', heartbeatIntervalMs: min, lastSeenAt: T0 - 10 * min, lastSeq: 0,
-      unavailableSince: T0 - 10 * min, conditions: [] },
-    { serverId: 'b', slc: 'SLC-U', heartbeatIntervalMs: min, lastSeenAt: T0 - min, lastSeq: 0,
-      unavailableSince: null, conditions: [] },
-    { serverId: 'never', slc: 'SLC-U', heartbeatIntervalMs: min, lastSeenAt: null, lastSeq: 0,
-      unavailableSince: null, conditions: [] },
+    {
+      serverId: 'a',
+      slc: 'SLC-U',
+      heartbeatIntervalMs: min,
+      lastSeenAt: T0 - 10 * min,
+      lastSeq: 0,
+      unavailableSince: T0 - 10 * min,
+      conditions: [],
+    },
+    {
+      serverId: 'b',
+      slc: 'SLC-U',
+      heartbeatIntervalMs: min,
+      lastSeenAt: T0 - min,
+      lastSeq: 0,
+      unavailableSince: null,
+      conditions: [],
+    },
+    {
+      serverId: 'never',
+      slc: 'SLC-U',
+      heartbeatIntervalMs: min,
+      lastSeenAt: null,
+      lastSeq: 0,
+      unavailableSince: null,
+      conditions: [],
+    },
   ])
   t.scheduler.advanceTo(T0 + 2 * min)
   assert.equal(t.stored(), { 'a@0': 0, 'a@1': 0, 'b@0': 1, 'b@1': 1 })

@@ -48,8 +48,13 @@ function installation() {
 }
 
 function enroll(site: { slc: string; enrollmentCode: string }, serverName = 'Recorder') {
-  return registry.enroll({ slc: site.slc, enrollmentCode: site.enrollmentCode, serverName,
-    acceptedBy: 'site admin', heartbeatIntervalMs: 60_000 })
+  return registry.enroll({
+    slc: site.slc,
+    enrollmentCode: site.enrollmentCode,
+    serverName,
+    acceptedBy: 'site admin',
+    heartbeatIntervalMs: 60_000,
+  })
 }
 
 test('refuses control, bidi and zero-width characters in every name', () => {
@@ -86,7 +91,7 @@ test('numbers a rotated key after the highest key id, even after a retirement', 
   assert.is(registry.serverKey(server.serverId, 'k1'), undefined, 'the retired key is gone')
 })
 
-test('keeps a server\'s last key and knows only its own key ids', () => {
+test("keeps a server's last key and knows only its own key ids", () => {
   const one = enroll(installation())
   const other = enroll(installation())
   registry.rotateKey(other.serverId)
@@ -104,7 +109,7 @@ test('finds an installation by its SLC in any case, and answers the registered s
   refusedAs('slc-taken', () => registry.registerInstallation(site.reseller.id, lower, 'Twin'))
 })
 
-test('replaces a reseller\'s token: the old one names nobody from then on', () => {
+test("replaces a reseller's token: the old one names nobody from then on", () => {
   const { reseller, token } = registry.createReseller(`Reseller ${++n}`)
   const renewed = registry.renewResellerToken(` ${reseller.name} `)
   assert.is(renewed.reseller.id, reseller.id)

@@ -20,12 +20,21 @@ function setup() {
   const registry = new Registry(db)
   const { reseller } = registry.createReseller('W')
   const { enrollmentCode } = registry.registerInstallation(reseller.id, 'SLC-W1', 'Customer')
-  const server = registry.enroll({ slc: 'SLC-W1', enrollmentCode, serverName: 'R',
-    acceptedBy: 'x', heartbeatIntervalMs: 60_000 })
+  const server = registry.enroll({
+    slc: 'SLC-W1',
+    enrollmentCode,
+    serverName: 'R',
+    acceptedBy: 'x',
+    heartbeatIntervalMs: 60_000,
+  })
   const metrics = new Metrics()
   const { logger, lines } = createMemoryLogger()
-  const writer = new BatchWriter(new StateStore(db), { batchSize: 100, flushMs: 5,
-    maxBufferedEvents: 1000, outbox: false }, logger, metrics)
+  const writer = new BatchWriter(
+    new StateStore(db),
+    { batchSize: 100, flushMs: 5, maxBufferedEvents: 1000, outbox: false },
+    logger,
+    metrics,
+  )
   const close = () => {
     db.close()
     rmSync(dir, { recursive: true, force: true })
@@ -34,8 +43,14 @@ function setup() {
 }
 
 const raised = (serverId: string, subject: string, at = 1000): VigilEvent => ({
-  type: 'conditionRaised', at, slc: 'SLC-W1', serverId, cause: `test/${subject}`,
-  kind: 'drive-full', subject, details: {},
+  type: 'conditionRaised',
+  at,
+  slc: 'SLC-W1',
+  serverId,
+  cause: `test/${subject}`,
+  kind: 'drive-full',
+  subject,
+  details: {},
 })
 
 function count(db: Db, sql: string) {
@@ -98,7 +113,10 @@ test('removing a busy server never stops the writes of the others', async () => 
   const written = () => t.vigil.metrics.value('vigil_events_written_total')
 
   const flood = Promise.all(Array.from({ length: 30 }, () => busyAgent.heartbeat()))
-  await t.api(`/api/operator/servers/${busy.serverId}`, { method: 'DELETE', token: t.operatorToken })
+  await t.api(`/api/operator/servers/${busy.serverId}`, {
+    method: 'DELETE',
+    token: t.operatorToken,
+  })
   await flood
 
   const before = written()

@@ -1,10 +1,10 @@
 /**
  * Live updates for the dashboard pages, as Server-Sent Events.
  *
- * A stream belongs to the reseller whose token opened it. For every SLC that
- * changed it asks views.installation(resellerId, slc), a query scoped by
- * reseller, and sends nothing about an SLC that query does not find: another
- * reseller's changes produce no message at all, not even an empty one.
+ * A stream belongs to the reseller whose token opened it. Of the SLCs that
+ * changed it keeps, in one query scoped by reseller, those that are its own,
+ * and reads only those; another reseller's changes produce no message at
+ * all, not even an empty one or a resync.
  *
  * Messages carry server-rendered, escaped HTML (the same components as the
  * pages), the server's clock and, as the SSE id, the time they describe, so a
@@ -13,7 +13,7 @@
  *   hello         {now}                           on every (re)connect
  *   rows          {now, counts, rows[]}           overview: changed rows
  *   installation  {now, html}                     installation page body
- *   resync        {now}                           too much changed: reload the data
+ *   resync        {now}                           too much of its own changed: reload
  *   ping          {now}                           keeps an idle link checked
  */
 import { Hono, type Context } from 'hono'
@@ -31,16 +31,26 @@ import { ApiError } from './problems.ts'
 
 const liveQuery = z.object({
   slc: z.string().regex(slcPattern).optional(),
-  since: z.string().regex(/^\d{1,16}$/).transform(Number).optional(),
+  since: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number)
+    .optional(),
 })
 
 export function liveRoutes(deps: ApiDeps, options: DashboardOptions = dashboardDefaults) {
   const app = new Hono<AppEnv>()
-  const changes = new RecentChanges(deps.committed$, deps.now,
-    { keepMs: options.recentChangesMs, maxEntries: options.recentChangesMax }, deps.logger)
+  const changes = new RecentChanges(
+    deps.committed$,
+    deps.now,
+    { keepMs: options.recentChangesMs, maxEntries: options.recentChangesMax },
+    deps.logger,
+  )
   const live: LiveContext = { deps, options, changes }
-  const gauge = deps.metrics.gauge('vigil_dashboard_live_streams',
-    'Open live streams of the dashboard')
+  const gauge = deps.metrics.gauge(
+    'vigil_dashboard_live_streams',
+    'Open live streams of the dashboard',
+  )
   let open = 0
 
   app.get('/live', requireReseller(deps), (c) => {

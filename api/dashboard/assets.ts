@@ -20,11 +20,13 @@ interface Asset {
   etag: string
 }
 
-const assets = new Map<string, Asset>(Object.entries(types).map(([name, type]) => {
-  const body = new Uint8Array(readFileSync(new URL(`./assets/${name}`, import.meta.url)))
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
-  return [name, { body, type, etag }]
-}))
+const assets = new Map<string, Asset>(
+  Object.entries(types).map(([name, type]) => {
+    const body = new Uint8Array(readFileSync(new URL(`./assets/${name}`, import.meta.url)))
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
+    return [name, { body, type, etag }]
+  }),
+)
 
 export function serveAsset(c: Context) {
   const asset = assets.get(c.req.param('file') ?? '')

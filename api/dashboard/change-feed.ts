@@ -1,8 +1,9 @@
 /**
  * Gathers the SLCs that changed and hands them on at most once per
  * `delayMs`, one send at a time. While a send is under way, new changes merge
- * into the pending set, so a slow browser costs one set no larger than its
- * reseller's fleet, never a growing queue of messages.
+ * into the pending set, so a slow browser costs one set no larger than the
+ * number of installations, never a growing queue of messages. The set holds
+ * every reseller's changes; the stream's `send` keeps only its viewer's own.
  */
 export interface ChangeFeedOptions {
   delayMs: number

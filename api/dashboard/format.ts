@@ -40,6 +40,13 @@ export function clockTime(ms: number, zone: string, nowMs: number): string {
   return `${formatter(zone, 'dateYear').format(ms)}, ${time}`
 }
 
+/** A day as "3 Dec", with the year when it is not this year's. */
+export function dayWords(ms: number, zone: string, nowMs: number): string {
+  const sameYear =
+    DateTime.fromMillis(ms, { zone }).year === DateTime.fromMillis(nowMs, { zone }).year
+  return formatter(zone, sameYear ? 'day' : 'dayYear').format(ms)
+}
+
 /** The full time with its zone, for a tooltip. */
 export function fullTime(ms: number, zone: string): string {
   return formatter(zone, 'full').format(ms)
@@ -55,8 +62,19 @@ const patterns = {
   time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
   date: { weekday: 'short', day: 'numeric', month: 'short' },
   dateYear: { day: 'numeric', month: 'short', year: 'numeric' },
-  full: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit',
-    minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+  day: { day: 'numeric', month: 'short' },
+  dayYear: { day: 'numeric', month: 'short', year: 'numeric' },
+  full: {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  },
 } satisfies Record<string, Intl.DateTimeFormatOptions>
 
 const formatters = new Map<string, Intl.DateTimeFormat>()

@@ -6,10 +6,15 @@
 import type { Reseller } from '../../store/registry.ts'
 import type { ServerView } from '../../store/views.ts'
 import type { InstallationData } from './data.ts'
-import { conditionWords, detailWords, eventWords, installationStatus } from './describe.ts'
+import {
+  conditionWords,
+  detailWords,
+  eventWords,
+  installationStatus,
+  unmonitoredReason,
+} from './describe.ts'
 import { percentWords } from './format.ts'
 import { Badge, Layout, renderHtml, Since, Time } from './layout.tsx'
-import { siteNotes } from './overview.tsx'
 import { OutageList, OutageTimeline } from './timeline.tsx'
 
 interface BodyProps {
@@ -21,9 +26,17 @@ interface BodyProps {
 export function InstallationPage(props: BodyProps & { reseller: Reseller }) {
   const { view } = props.data
   return (
-    <Layout title={`${view.customerName} · Vigil`} zone={props.zone} now={props.now}
-      reseller={props.reseller} live="installation" slc={view.slc}>
-      <p class="back"><a href="/">← All installations</a></p>
+    <Layout
+      title={`${view.customerName} · Vigil`}
+      zone={props.zone}
+      now={props.now}
+      reseller={props.reseller}
+      live="installation"
+      slc={view.slc}
+    >
+      <p class="back">
+        <a href="/">← All installations</a>
+      </p>
       <InstallationBody data={props.data} zone={props.zone} now={props.now} />
     </Layout>
   )
@@ -31,16 +44,20 @@ export function InstallationPage(props: BodyProps & { reseller: Reseller }) {
 
 export function InstallationBody(props: BodyProps) {
   const { view } = props.data
-  const notes = siteNotes(view, props.now)
+  const notes = unmonitoredReason(view, props.now, props.zone)
   return (
     <div id="installation" data-refresh>
       <header class="site-head">
         <h1>{view.customerName}</h1>
-        <Badge status={installationStatus(view)} />
+        <Badge status={installationStatus(view, props.now)} />
         <span class="slc">SLC {view.slc}</span>
       </header>
-      {notes ? <p class="alert">{notes}: its servers' messages are refused until that changes.</p>
-        : null}
+      {notes ? (
+        <p class="alert">
+          Not monitored: {notes}. Vigil refuses its servers' messages until that changes, so what is
+          shown below may be out of date.
+        </p>
+      ) : null}
       <ServersCard {...props} />
       <section class="card">
         <h2>Active errors</h2>
@@ -53,38 +70,82 @@ export function InstallationBody(props: BodyProps) {
 }
 
 function ServersCard(props: BodyProps) {
-  const { view, availability } = props.data
-  const percent = new Map(availability.servers.map((s) => [s.serverId, s.percent]))
+  const { view, history } = props.data
+  const percent = history
+    ? new Map(history.availability.servers.map((s) => [s.serverId, s.percent]))
+    : undefined
   return (
     <section class="card">
       <h2>Recording servers</h2>
-      <ServerTable servers={view.serverDetails} percent={percent} zone={props.zone}
-        now={props.now} />
+      <ServerTable
+        servers={view.serverDetails}
+        percent={percent}
+        zone={props.zone}
+        now={props.now}
+      />
+      {history ? null : <HistoryUnavailable what="Availability" />}
       <p class={view.unavailableServers ? 'note strong' : 'note'}>
-        A server is shown as unavailable after three missed heartbeats in a row. That can also
-        mean the internet link at the site is broken while the server itself still records.
+        A server is shown as unavailable after three missed heartbeats in a row. That can also mean
+        the internet link at the site is broken while the server itself still records.
       </p>
     </section>
   )
 }
 
+/** In place of what the history store would have shown; the rest of the page is current. */
+function HistoryUnavailable(props: { what: string }) {
+  return (
+    <p class="alert history-unavailable">
+      History is unavailable right now. {props.what} will show again once it answers; the servers
+      and active errors above are current.
+    </p>
+  )
+}
+
 function OutagesCard(props: BodyProps) {
-  const { view, outages, range } = props.data
+  const { view, history, range } = props.data
   const days = Math.round((range.to - range.from) / (24 * 3600_000))
+  if (!history) {
+    return (
+      <section class="card">
+        <h2>Outages, last {days} days</h2>
+        <HistoryUnavailable what="Outages" />
+      </section>
+    )
+  }
+  const { outages } = history
   return (
     <section class="card">
       <h2>Outages, last {days} days</h2>
-      <OutageTimeline servers={view.serverDetails} outages={outages} range={range}
-        zone={props.zone} now={props.now} />
-      <OutageList outages={outages} names={serverNames(props.data)} zone={props.zone}
-        now={props.now} />
+      <OutageTimeline
+        servers={view.serverDetails}
+        outages={outages}
+        range={range}
+        zone={props.zone}
+        now={props.now}
+      />
+      <OutageList
+        outages={outages}
+        names={serverNames(props.data)}
+        zone={props.zone}
+        now={props.now}
+      />
     </section>
   )
 }
 
 function EventsCard(props: BodyProps) {
-  const { events } = props.data
+  const { history } = props.data
   const names = serverNames(props.data)
+  if (!history) {
+    return (
+      <section class="card">
+        <h2>Recent events</h2>
+        <HistoryUnavailable what="Events" />
+      </section>
+    )
+  }
+  const { events } = history
   return (
     <section class="card">
       <h2>Recent events</h2>
@@ -97,7 +158,9 @@ function EventsCard(props: BodyProps) {
             </li>
           ))}
         </ol>
-      ) : <p class="muted">Nothing has happened here yet.</p>}
+      ) : (
+        <p class="muted">Nothing has happened here yet.</p>
+      )}
     </section>
   )
 }
@@ -106,8 +169,13 @@ function serverNames(data: InstallationData) {
   return new Map(data.view.serverDetails.map((s) => [s.id, s.name]))
 }
 
-function ServerTable(props: { servers: ServerView[]; percent: Map<string, number | null>;
-  zone: string; now: number }) {
+/** `percent` is undefined when the history store could not say. */
+function ServerTable(props: {
+  servers: ServerView[]
+  percent?: Map<string, number | null>
+  zone: string
+  now: number
+}) {
   const { zone, now } = props
   if (!props.servers.length) {
     return <p class="muted">No recording server has been enrolled at this site yet.</p>
@@ -115,29 +183,48 @@ function ServerTable(props: { servers: ServerView[]; percent: Map<string, number
   return (
     <table class="plain servers">
       <thead>
-        <tr><th>Server</th><th>Status</th><th>Last heartbeat</th><th>Availability</th></tr>
+        <tr>
+          <th>Server</th>
+          <th>Status</th>
+          <th>Last heartbeat</th>
+          <th>Availability</th>
+        </tr>
       </thead>
       <tbody>
         {props.servers.map((s) => (
           <tr id={`server-${s.id}`} class={s.available ? 'ok' : 'down'}>
-            <td>{s.name}</td>
+            <td class="name">{s.name}</td>
             <td>
               <span class={`badge ${s.available ? 'ok' : 'down'}`}>
                 {s.available ? 'Available' : 'Unavailable'}
               </span>
-              {s.unavailableSince !== null
-                ? <span class="muted"> for <Since since={s.unavailableSince} now={now} /></span>
-                : null}
+              {s.unavailableSince !== null ? (
+                <span class="muted">
+                  {' '}
+                  for <Since since={s.unavailableSince} now={now} />
+                </span>
+              ) : null}
             </td>
-            <td>
+            <td data-label="Last heartbeat">
               {s.lastSeenAt !== null ? (
                 <>
                   <Time ms={s.lastSeenAt} zone={zone} now={now} />
-                  <span class="muted"> (<Since since={s.lastSeenAt} now={now} /> ago)</span>
+                  <span class="muted">
+                    {' '}
+                    (<Since since={s.lastSeenAt} now={now} /> ago)
+                  </span>
                 </>
-              ) : <span class="muted">never</span>}
+              ) : (
+                <span class="muted">never</span>
+              )}
             </td>
-            <td>{percentWords(props.percent.get(s.id) ?? null)}</td>
+            <td data-label="Availability">
+              {props.percent ? (
+                percentWords(props.percent.get(s.id) ?? null)
+              ) : (
+                <span class="muted">unknown for now</span>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -150,14 +237,23 @@ function ConditionTable(props: { view: InstallationData['view']; zone: string; n
   if (!problems.length) return <p class="muted">No active errors.</p>
   return (
     <table class="plain">
-      <thead><tr><th>What</th><th>Server</th><th>Details</th><th>Since</th></tr></thead>
+      <thead>
+        <tr>
+          <th>What</th>
+          <th>Server</th>
+          <th>Details</th>
+          <th>Since</th>
+        </tr>
+      </thead>
       <tbody>
         {problems.map((p) => (
           <tr class={p.kind === 'server-unavailable' ? 'down' : 'error'}>
             <td>{conditionWords(p)}</td>
             <td>{p.serverName}</td>
             <td class="muted">{detailWords(p.details)}</td>
-            <td><Time ms={p.since} zone={props.zone} now={props.now} /></td>
+            <td>
+              <Time ms={p.since} zone={props.zone} now={props.now} />
+            </td>
           </tr>
         ))}
       </tbody>

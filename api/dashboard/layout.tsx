@@ -31,8 +31,12 @@ export function Layout(props: PropsWithChildren<Frame>) {
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <script type="module" src="/assets/dashboard.js"></script>
       </head>
-      <body data-now={String(props.now)} data-zone={props.zone} data-live={props.live}
-        data-slc={props.slc}>
+      <body
+        data-now={String(props.now)}
+        data-zone={props.zone}
+        data-live={props.live}
+        data-slc={props.slc}
+      >
         <TopBar reseller={props.reseller} live={!!props.live} />
         {props.live ? <LiveNote /> : null}
         <main>{props.children}</main>
@@ -48,13 +52,20 @@ function TopBar(props: { reseller?: Reseller; live: boolean }) {
   return (
     <header class="top">
       <a class="brand" href="/">
-        <img src="/assets/favicon.svg" alt="" width="22" height="22" />Vigil
+        <img src="/assets/favicon.svg" alt="" width="22" height="22" />
+        Vigil
       </a>
-      {props.live ? <span id="live-pill" class="pill" hidden>Live</span> : null}
+      {props.live ? (
+        <span id="live-pill" class="pill" hidden>
+          Live
+        </span>
+      ) : null}
       {props.reseller ? (
         <form class="account" method="post" action="/sign-out">
           <span class="reseller">{props.reseller.name}</span>
-          <button type="submit" class="quiet">Sign out</button>
+          <button type="submit" class="quiet">
+            Sign out
+          </button>
         </form>
       ) : null}
     </header>

@@ -8,7 +8,7 @@ export interface DashboardOptions {
   livePingMs: number
   /** How long a browser waits before it reconnects a dropped stream. */
   liveRetryMs: number
-  /** Past this many changed installations in one message, the page reloads its data instead. */
+  /** Past this many of the viewer's own changed installations at once, the page reloads instead. */
   liveMaxRows: number
   /** Recent changes are remembered this long, so a reconnecting page can catch up. */
   recentChangesMs: number
@@ -17,6 +17,8 @@ export interface DashboardOptions {
   /** The installation page's history: availability, outages and events. */
   historyDays: number
   recentEventsLimit: number
+  /** A page waits this long for the history store, then shows its current state without. */
+  historyTimeoutMs: number
 }
 
 export const dashboardDefaults: DashboardOptions = {
@@ -29,4 +31,5 @@ export const dashboardDefaults: DashboardOptions = {
   recentChangesMax: 50_000,
   historyDays: 30,
   recentEventsLimit: 50,
+  historyTimeoutMs: 3_000,
 }

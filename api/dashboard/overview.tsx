@@ -5,13 +5,15 @@
  */
 import type { Reseller } from '../../store/registry.ts'
 import type { InstallationSummary } from '../../store/views.ts'
-import { installationStatus, problemPhrases, sortKey } from './describe.ts'
+import { installationStatus, problemPhrases, sortKey, unmonitoredReason } from './describe.ts'
 import { Badge, formatCount, Layout, renderHtml, Phrases, Time } from './layout.tsx'
 
 export interface Counts {
   all: number
   healthy: number
   inError: number
+  /** Neither healthy nor in error: nobody watches these (describe.ts, isMonitored). */
+  unmonitored: number
 }
 
 export interface OverviewProps {
@@ -26,19 +28,35 @@ export interface OverviewProps {
 
 export function OverviewPage(props: OverviewProps) {
   return (
-    <Layout title={overviewTitle(props.counts)} zone={props.zone} now={props.now}
-      reseller={props.reseller} live="overview">
+    <Layout
+      title={overviewTitle(props.counts)}
+      zone={props.zone}
+      now={props.now}
+      reseller={props.reseller}
+      live="overview"
+    >
       <h1 class="visually-hidden">Installations</h1>
       <CountTiles counts={props.counts} />
       <Controls all={props.all} q={props.q} />
       <section id="results" data-refresh>
-        <table id="installations" class="installations" data-all={props.all ? '1' : '0'}
-          data-q={props.q}>
+        <table
+          id="installations"
+          class="installations"
+          data-all={props.all ? '1' : '0'}
+          data-q={props.q}
+        >
           <thead>
-            <tr><th>Status</th><th>Customer</th><th>What is wrong</th><th>Since</th></tr>
+            <tr>
+              <th>Status</th>
+              <th>Customer</th>
+              <th>What is wrong</th>
+              <th>Since</th>
+            </tr>
           </thead>
           <tbody>
-            {props.items.map((s) => <Row s={s} zone={props.zone} now={props.now} />)}
+            {props.items.map((s) => (
+              <Row s={s} zone={props.zone} now={props.now} />
+            ))}
           </tbody>
         </table>
         <p id="empty" class="empty" hidden={props.items.length > 0}>
@@ -54,17 +72,32 @@ export function overviewTitle(counts: Counts): string {
 }
 
 function CountTiles(props: { counts: Counts }) {
-  const { all, healthy, inError } = props.counts
+  const { all, healthy, inError, unmonitored } = props.counts
   return (
     <section id="counts" class="counts" aria-label="Counts" data-refresh>
       <div class={inError ? 'count error' : 'count error none'}>
-        <span class="n" data-count="inError">{formatCount(inError)}</span> in error
+        <span class="n" data-count="inError">
+          {formatCount(inError)}
+        </span>{' '}
+        in error
       </div>
       <div class="count ok">
-        <span class="n" data-count="healthy">{formatCount(healthy)}</span> healthy
+        <span class="n" data-count="healthy">
+          {formatCount(healthy)}
+        </span>{' '}
+        healthy
+      </div>
+      <div class="count unmonitored">
+        <span class="n" data-count="unmonitored">
+          {formatCount(unmonitored)}
+        </span>{' '}
+        not monitored
       </div>
       <div class="count">
-        <span class="n" data-count="all">{formatCount(all)}</span> installations
+        <span class="n" data-count="all">
+          {formatCount(all)}
+        </span>{' '}
+        installations
       </div>
     </section>
   )
@@ -80,14 +113,29 @@ function Controls(props: { all: boolean; q: string }) {
   }
   return (
     <form class="controls" method="get" action="/" role="search">
-      <label for="q" class="visually-hidden">Search by customer or SLC</label>
-      <input id="q" name="q" type="search" value={props.q} maxlength={200}
-        placeholder="Search customer or SLC" autocomplete="off" />
+      <label for="q" class="visually-hidden">
+        Search by customer or SLC
+      </label>
+      <input
+        id="q"
+        name="q"
+        type="search"
+        value={props.q}
+        maxlength={200}
+        placeholder="Search customer or SLC"
+        autocomplete="off"
+      />
       {props.all ? <input type="hidden" name="all" value="1" /> : null}
-      <button type="submit" class="quiet">Search</button>
+      <button type="submit" class="quiet">
+        Search
+      </button>
       <nav id="switch" class="switch" aria-label="Which installations to show" data-refresh>
-        <a href={link(false)} aria-current={props.all ? undefined : 'page'}>In error</a>
-        <a href={link(true)} aria-current={props.all ? 'page' : undefined}>All</a>
+        <a href={link(false)} aria-current={props.all ? undefined : 'page'}>
+          In error
+        </a>
+        <a href={link(true)} aria-current={props.all ? 'page' : undefined}>
+          All
+        </a>
       </nav>
     </form>
   )
@@ -96,11 +144,13 @@ function Controls(props: { all: boolean; q: string }) {
 /** One installation; `id` and `data-sort` let the live script place it. */
 export function Row(props: { s: InstallationSummary; zone: string; now: number }) {
   const { s, zone, now } = props
-  const status = installationStatus(s)
-  const notes = siteNotes(s, now)
+  const status = installationStatus(s, now)
+  const notes = unmonitoredReason(s, now, zone)
   return (
-    <tr id={`i-${s.slc}`} class={status} data-sort={sortKey(s)}>
-      <td class="status"><Badge status={status} /></td>
+    <tr id={`i-${s.slc}`} class={status} data-sort={sortKey(s, now)}>
+      <td class="status">
+        <Badge status={status} />
+      </td>
       <td class="who">
         <a class="customer" href={`/installations/${encodeURIComponent(s.slc)}`}>
           {s.customerName}
@@ -115,15 +165,6 @@ export function Row(props: { s: InstallationSummary; zone: string; now: number }
       <td class="since">{s.since !== null ? <Time ms={s.since} zone={zone} now={now} /> : ''}</td>
     </tr>
   )
-}
-
-/** Why an installation may be silent for reasons of its own account, not of its servers. */
-export function siteNotes(s: InstallationSummary, now: number): string {
-  const notes: string[] = []
-  if (!s.accepted) notes.push('service not accepted at the site')
-  if (s.subscriptionExpiresAt === null) notes.push('no Care Plus subscription')
-  else if (s.subscriptionExpiresAt < now) notes.push('Care Plus expired')
-  return notes.join('; ')
 }
 
 function emptyText(all: boolean, q: string) {

@@ -1,7 +1,8 @@
 /**
  * Which installations changed state lately, from the committed events. One
- * subscription per app feeds every live stream; each stream then checks, per
- * SLC, that the installation is its reseller's before it says anything.
+ * subscription per app feeds every live stream; each stream then keeps, in one
+ * query scoped by its reseller, only the SLCs that are its own before it says
+ * anything (api/dashboard/live-streams.ts).
  *
  * A short memory of changes lets a page that (re)connects catch up from the
  * moment it was rendered. When that moment is further back than the memory
@@ -31,8 +32,12 @@ export class RecentChanges {
   /** Every change at or after this time is remembered. */
   #completeFrom: number
 
-  constructor(committed$: Observable<VigilEvent[]>, now: () => number,
-    options: RecentChangesOptions, logger: Logger) {
+  constructor(
+    committed$: Observable<VigilEvent[]>,
+    now: () => number,
+    options: RecentChangesOptions,
+    logger: Logger,
+  ) {
     this.#options = options
     this.#now = now
     this.#completeFrom = now()

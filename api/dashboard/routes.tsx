@@ -50,8 +50,11 @@ function addSignIn(app: Hono<AppEnv>, deps: ApiDeps, options: DashboardOptions) 
     const reseller = resellerForToken(deps, form.token)
     if (!reseller) {
       failures.inc({ kind: 'dashboard' })
-      deps.logger.info('apiTokenRefused',
-        { path: c.req.path, kind: 'dashboard', given: !!form.token })
+      deps.logger.info('apiTokenRefused', {
+        path: c.req.path,
+        kind: 'dashboard',
+        given: !!form.token,
+      })
       return signInPage(deps, c, 401, 'That token was not accepted. Check it and try again.', next)
     }
 
@@ -68,17 +71,29 @@ function addSignIn(app: Hono<AppEnv>, deps: ApiDeps, options: DashboardOptions) 
 }
 
 function addPages(app: Hono<AppEnv>, deps: ApiDeps, options: DashboardOptions) {
-  const session = requireSession(deps, (c, ended) => signInPage(deps, c, 401,
-    ended ? 'Your session has ended. Please sign in again.' : undefined))
+  const session = requireSession(deps, (c, ended) =>
+    signInPage(deps, c, 401, ended ? 'Your session has ended. Please sign in again.' : undefined),
+  )
   const compressed = compress()
 
   app.get('/', session, compressed, async (c) => {
     const all = c.req.query('all') === '1'
     const q = (c.req.query('q') ?? '').slice(0, maxSearchLength)
     const now = deps.now()
-    const { counts, items } = loadOverview(deps, c.var.reseller.id, { all, q })
-    return page(c, 200, <OverviewPage reseller={c.var.reseller} counts={counts} items={items}
-      all={all} q={q} zone={viewerZone(c)} now={now} />)
+    const { counts, items } = loadOverview(deps, c.var.reseller.id, { all, q }, now)
+    return page(
+      c,
+      200,
+      <OverviewPage
+        reseller={c.var.reseller}
+        counts={counts}
+        items={items}
+        all={all}
+        q={q}
+        zone={viewerZone(c)}
+        now={now}
+      />,
+    )
   })
 
   app.get('/installations/:slc', session, compressed, async (c) => {
@@ -88,22 +103,42 @@ function addPages(app: Hono<AppEnv>, deps: ApiDeps, options: DashboardOptions) {
     const zone = viewerZone(c)
     if (!data) {
       // Somebody else's installation looks exactly like one that does not exist.
-      return page(c, 404, <NotFoundPage zone={zone} now={now} reseller={c.var.reseller}
-        what={`There is no installation ${slc} among yours.`} />)
+      return page(
+        c,
+        404,
+        <NotFoundPage
+          zone={zone}
+          now={now}
+          reseller={c.var.reseller}
+          what={`There is no installation ${slc} among yours.`}
+        />,
+      )
     }
-    return page(c, 200, <InstallationPage reseller={c.var.reseller} data={data} zone={zone}
-      now={now} />)
+    return page(
+      c,
+      200,
+      <InstallationPage reseller={c.var.reseller} data={data} zone={zone} now={now} />,
+    )
   })
 }
 
 /** The sign-in form; after sign-in, back to the page that was refused (a local path only). */
-function signInPage(deps: ApiDeps, c: Context<AppEnv>, status: 200 | 401, message?: string,
-  next?: string) {
+function signInPage(
+  deps: ApiDeps,
+  c: Context<AppEnv>,
+  status: 200 | 401,
+  message?: string,
+  next?: string,
+) {
   const url = new URL(c.req.url)
-  const back = next ?? safeNext(url.pathname === '/sign-in' ? url.searchParams.get('next')
-    : url.pathname + url.search)
-  return page(c, status, <SignInPage zone={viewerZone(c)} now={deps.now()} next={back}
-    message={message} />)
+  const back =
+    next ??
+    safeNext(url.pathname === '/sign-in' ? url.searchParams.get('next') : url.pathname + url.search)
+  return page(
+    c,
+    status,
+    <SignInPage zone={viewerZone(c)} now={deps.now()} next={back} message={message} />,
+  )
 }
 
 /** Pages are never cached: they show live state and belong to one reseller. */

@@ -26,8 +26,13 @@ export function viewerZone(c: Context): string {
 
 export function startSession(c: Context, token: string, zone: string, maxAgeS: number): void {
   const secure = isHttps(c)
-  setCookie(c, sessionCookie, token,
-    { httpOnly: true, sameSite: 'Lax', path: '/', secure, maxAge: maxAgeS })
+  setCookie(c, sessionCookie, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure,
+    maxAge: maxAgeS,
+  })
   setCookie(c, zoneCookie, zone, { sameSite: 'Lax', path: '/', secure, maxAge: zoneMaxAgeS })
 }
 
@@ -80,9 +85,10 @@ export function requireSession(
 export const requireSameOrigin: MiddlewareHandler = async function requireSameOrigin(c, next) {
   const site = c.req.header('sec-fetch-site')
   const origin = c.req.header('origin')
-  const sameOrigin = site !== undefined
-    ? site === 'same-origin'
-    : origin !== undefined && hostOf(origin) === c.req.header('host')
+  const sameOrigin =
+    site !== undefined
+      ? site === 'same-origin'
+      : origin !== undefined && hostOf(origin) === c.req.header('host')
   if (!sameOrigin) {
     throw new ApiError('forbidden', 'this form must be sent from a page of this Vigil')
   }

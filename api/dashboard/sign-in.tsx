@@ -16,14 +16,25 @@ export function SignInPage(props: SignInProps) {
       <section class="card narrow">
         <h1>Sign in</h1>
         <p class="muted">
-          Use the reseller token your Vigil operator gave you. It stays in this browser until
-          you sign out.
+          Use the reseller token your Vigil operator gave you. It stays in this browser until you
+          sign out.
         </p>
-        {props.message ? <p class="alert" role="alert">{props.message}</p> : null}
+        {props.message ? (
+          <p class="alert" role="alert">
+            {props.message}
+          </p>
+        ) : null}
         <form method="post" action="/sign-in" class="stack">
           <label for="token">Reseller token</label>
-          <input id="token" name="token" type="password" required autocomplete="current-password"
-            spellcheck={false} maxlength={200} />
+          <input
+            id="token"
+            name="token"
+            type="password"
+            required
+            autocomplete="current-password"
+            spellcheck={false}
+            maxlength={200}
+          />
           <input type="hidden" name="next" value={props.next} />
           {/* The page script fills in the browser's time zone; UTC without it. */}
           <input type="hidden" name="tz" value="" data-zone-field />
@@ -34,14 +45,20 @@ export function SignInPage(props: SignInProps) {
   )
 }
 
-export function NotFoundPage(props: { zone: string; now: number; what: string;
-  reseller?: Reseller }) {
+export function NotFoundPage(props: {
+  zone: string
+  now: number
+  what: string
+  reseller?: Reseller
+}) {
   return (
     <Layout title="Not found · Vigil" zone={props.zone} now={props.now} reseller={props.reseller}>
       <section class="card narrow">
         <h1>Not found</h1>
         <p>{props.what}</p>
-        <p><a href="/">Back to your installations</a></p>
+        <p>
+          <a href="/">Back to your installations</a>
+        </p>
       </section>
     </Layout>
   )

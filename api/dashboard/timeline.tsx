@@ -36,8 +36,13 @@ export function OutageTimeline(props: TimelineProps) {
         {props.servers.map((server) => (
           <li>
             <span class="tl-name">{server.name}</span>
-            <ServerBar server={server} span={span} x={x} now={props.now}
-              outages={props.outages.filter((o) => o.serverId === server.id)} />
+            <ServerBar
+              server={server}
+              span={span}
+              x={x}
+              now={props.now}
+              outages={props.outages.filter((o) => o.serverId === server.id)}
+            />
           </li>
         ))}
         <li class="tl-axis">
@@ -52,22 +57,33 @@ export function OutageTimeline(props: TimelineProps) {
   )
 }
 
-function ServerBar(props: { server: TimelineServer; outages: Outage[]; span: TimeRange;
-  x: (ms: number) => number; now: number }) {
+function ServerBar(props: {
+  server: TimelineServer
+  outages: Outage[]
+  span: TimeRange
+  x: (ms: number) => number
+  now: number
+}) {
   const { server, span, x } = props
   const start = Math.max(span.from, server.enrolledAt)
   const label = `${server.name}: ${props.outages.length} outage(s) shown`
   return (
     <svg viewBox={`0 0 ${width} 16`} preserveAspectRatio="none" role="img" aria-label={label}>
-      {start > span.from
-        ? <rect class="t-none" x="0" y="0" width={fixed(x(start))} height="16" /> : null}
+      {start > span.from ? (
+        <rect class="t-none" x="0" y="0" width={fixed(x(start))} height="16" />
+      ) : null}
       <rect class="t-up" x={fixed(x(start))} y="0" width={fixed(width - x(start))} height="16" />
       {props.outages.map((o) => {
         const from = x(Math.max(o.startedAt, span.from))
         const to = x(o.endedAt ?? props.now)
         return (
-          <rect class="t-down" x={fixed(Math.min(from, width - minOutageWidth))} y="0"
-            width={fixed(Math.max(to - from, minOutageWidth))} height="16">
+          <rect
+            class="t-down"
+            x={fixed(Math.min(from, width - minOutageWidth))}
+            y="0"
+            width={fixed(Math.max(to - from, minOutageWidth))}
+            height="16"
+          >
             <title>{`unavailable for ${durationWords(o.durationMs)}`}</title>
           </rect>
         )
@@ -84,22 +100,45 @@ function drawnSpan(props: TimelineProps): TimeRange {
   return { from, to }
 }
 
-export function OutageList(props: { outages: Outage[]; names: Map<string, string>; zone: string;
-  now: number }) {
+export function OutageList(props: {
+  outages: Outage[]
+  names: Map<string, string>
+  zone: string
+  now: number
+}) {
   const latest = [...props.outages].sort((a, b) => b.startedAt - a.startedAt).slice(0, listLimit)
   if (!latest.length) return <p class="muted">No outages in this period.</p>
   return (
     <table class="plain">
-      <thead><tr><th>Server</th><th>From</th><th>To</th><th>Length</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Server</th>
+          <th>From</th>
+          <th>To</th>
+          <th>Length</th>
+        </tr>
+      </thead>
       <tbody>
         {latest.map((o) => (
           <tr class={o.endedAt === null ? 'down' : undefined}>
             <td>{props.names.get(o.serverId) ?? o.serverId}</td>
-            <td><Time ms={o.startedAt} zone={props.zone} now={props.now} /></td>
-            <td>{o.endedAt === null ? <strong>ongoing</strong>
-              : <Time ms={o.endedAt} zone={props.zone} now={props.now} />}</td>
-            <td>{o.endedAt === null ? <Since since={o.startedAt} now={props.now} />
-              : durationWords(o.durationMs)}</td>
+            <td>
+              <Time ms={o.startedAt} zone={props.zone} now={props.now} />
+            </td>
+            <td>
+              {o.endedAt === null ? (
+                <strong>ongoing</strong>
+              ) : (
+                <Time ms={o.endedAt} zone={props.zone} now={props.now} />
+              )}
+            </td>
+            <td>
+              {o.endedAt === null ? (
+                <Since since={o.startedAt} now={props.now} />
+              ) : (
+                durationWords(o.durationMs)
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -56,7 +56,7 @@ function freePort(): Promise<number> {
 
 const inErrorCount = (p: TestBrowserPage) => p.page.textContent('[data-count="inError"]')
 
-test('signs in with the token and shows only the reseller\'s own installations', async () => {
+test("signs in with the token and shows only the reseller's own installations", async () => {
   const own = await t.site({ reseller: 'North Security', customer: 'Harbour Storage' })
   const healthy = await t.site({ reseller: 'North Security', customer: 'Quay Logistics' })
   const foreign = await t.site({ reseller: 'South Security', customer: 'Competitor Client' })
@@ -113,8 +113,11 @@ test('shows a server going unavailable and coming back live, without a reload', 
   await row.waitFor({ state: 'detached' })
   assert.is(await inErrorCount(p), '0')
   assert.ok(await p.page.isVisible('#empty'), 'says nothing needs attention')
-  assert.is(await p.page.evaluate(() => (window as { vigilMarker?: string }).vigilMarker),
-    'same page', 'no reload happened')
+  assert.is(
+    await p.page.evaluate(() => (window as { vigilMarker?: string }).vigilMarker),
+    'same page',
+    'no reload happened',
+  )
   await screenshot(p.page, 'live-server-back')
 })
 
@@ -166,20 +169,25 @@ test('the show-all switch and the search narrow the list, also for live rows', a
   await p.page.waitForURL((url) => url.searchParams.get('all') === '1')
   assert.is(await p.page.locator('#installations tbody tr').count(), 3)
   const names = await p.page.locator('#installations .customer').allInnerTexts()
-  assert.equal(names, ['Harbour Storage', 'Dune Bakery', 'Quay Logistics'],
-    'worst first, then by name')
+  assert.equal(
+    names,
+    ['Harbour Storage', 'Dune Bakery', 'Quay Logistics'],
+    'worst first, then by name',
+  )
 
   await waitForLiveLink(p.page)
   await p.page.fill('#q', 'quay')
-  await p.page.waitForFunction(() =>
-    document.querySelectorAll('#installations tbody tr').length === 1)
+  await p.page.waitForFunction(
+    () => document.querySelectorAll('#installations tbody tr').length === 1,
+  )
   assert.is(await p.page.textContent('#installations .customer'), 'Quay Logistics')
   assert.is(new URL(p.page.url()).searchParams.get('q'), 'quay')
 
   // A change to an installation the search excludes must not slip into the list.
   await duneAgent.setConditions([{ kind: 'drive-full', subject: 'E:' }])
-  await p.page.waitForFunction(() =>
-    document.querySelector('[data-count="inError"]')?.textContent === '2')
+  await p.page.waitForFunction(
+    () => document.querySelector('[data-count="inError"]')?.textContent === '2',
+  )
   assert.is(await p.page.locator('#installations tbody tr').count(), 1)
   await screenshot(p.page, 'switch-and-search')
 })
@@ -192,7 +200,7 @@ test('a foreign installation URL answers 404 and shows nothing of it', async () 
   await signIn(p.page, own.token)
   const response = await p.page.goto(`/installations/${foreign.slc}`)
   assert.is(response?.status(), 404)
-  assert.match(await p.page.textContent('h1') ?? '', /Not found/)
+  assert.match((await p.page.textContent('h1')) ?? '', /Not found/)
   assert.not.match(await p.page.content(), /Secret Customer/)
   await screenshot(p.page, 'foreign-installation-404')
 })
@@ -244,7 +252,7 @@ test('notes a dropped live link, reconnects and catches up', async () => {
     await own.restart()
     await p.page.waitForSelector('body[data-link="down"]')
     assert.ok(await p.page.isVisible('#live-note'), 'the note shows while the link is down')
-    assert.match(await p.page.textContent('#live-pill') ?? '', /Reconnecting/)
+    assert.match((await p.page.textContent('#live-pill')) ?? '', /Reconnecting/)
     await screenshot(p.page, 'live-link-dropped')
 
     // Something changes while the browser cannot hear it.
@@ -265,8 +273,10 @@ test('notes a dropped live link, reconnects and catches up', async () => {
 })
 
 test('reads on a phone without sideways scrolling', async () => {
-  const site = await t.site({ reseller: 'Phone Security',
-    customer: 'Harbour Storage & Cold Chain Ltd' })
+  const site = await t.site({
+    reseller: 'Phone Security',
+    customer: 'Harbour Storage & Cold Chain Ltd',
+  })
   const agent = await site.agent(await site.enroll())
   await agent.setConditions([
     { kind: 'camera-unreachable', subject: 'Loading bay' },
@@ -277,11 +287,24 @@ test('reads on a phone without sideways scrolling', async () => {
 
   const p = await open({ viewport: { width: 390, height: 844 } })
   await signIn(p.page, site.token)
-  const overflow = await p.page.evaluate(() =>
-    document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  const overflow = await p.page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  )
   assert.is(overflow, 0)
   assert.match(await p.page.innerText(`#i-${site.slc}`), /2 cameras unreachable; drive D: full/)
   await screenshot(p.page, 'phone-overview')
+
+  // The installation page keeps each server's availability on a phone (issue 4).
+  await p.page.goto(`/installations/${site.slc}`)
+  const availability = p.page.locator('.servers td[data-label="Availability"]')
+  assert.ok(await availability.isVisible(), 'availability is shown')
+  const box = await availability.boundingBox()
+  assert.ok(box && box.width > 0 && box.x + box.width <= 390, 'availability fits the screen')
+  const pageOverflow = await p.page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  )
+  assert.is(pageOverflow, 0)
+  await screenshot(p.page, 'phone-installation')
 })
 
 test.run()

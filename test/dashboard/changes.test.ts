@@ -9,8 +9,16 @@ import { RecentChanges } from '../../api/dashboard/recent-changes.ts'
 const test = suite('dashboard change tracking')
 
 function raised(slc: string): VigilEvent {
-  return { type: 'conditionRaised', at: 0, slc, serverId: `${slc}-s`, cause: 'test',
-    kind: 'drive-full', subject: 'D:', details: {} }
+  return {
+    type: 'conditionRaised',
+    at: 0,
+    slc,
+    serverId: `${slc}-s`,
+    cause: 'test',
+    kind: 'drive-full',
+    subject: 'D:',
+    details: {},
+  }
 }
 
 function heartbeat(slc: string): VigilEvent {
@@ -21,7 +29,14 @@ function setup(options = { keepMs: 10_000, maxEntries: 100 }) {
   let now = 1_000
   const committed$ = new Subject<VigilEvent[]>()
   const changes = new RecentChanges(committed$, () => now, options, createMemoryLogger().logger)
-  return { committed$, changes, advance: (ms: number) => { now += ms }, now: () => now }
+  return {
+    committed$,
+    changes,
+    advance: (ms: number) => {
+      now += ms
+    },
+    now: () => now,
+  }
 }
 
 test('remembers which installations changed state, and since when', () => {
@@ -75,7 +90,9 @@ test('the feed merges changes during a send and never sends twice at once', asyn
       sending++
       overlap ||= sending > 1
       sends.push(slcs)
-      await new Promise<void>((resolve) => { release = resolve })
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
       sending--
     },
   })

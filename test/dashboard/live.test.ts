@@ -26,8 +26,10 @@ interface Message {
 /** Reads SSE messages from a real response, as a browser's EventSource would. */
 async function openStream(path: string, token: string, headers: Record<string, string> = {}) {
   const abort = new AbortController()
-  const res = await fetch(`${t.vigil.httpUrl}${path}`,
-    { headers: { cookie: `vigil_session=${token}`, ...headers }, signal: abort.signal })
+  const res = await fetch(`${t.vigil.httpUrl}${path}`, {
+    headers: { cookie: `vigil_session=${token}`, ...headers },
+    signal: abort.signal,
+  })
   assert.is(res.status, 200)
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
   const messages: Message[] = []
@@ -60,17 +62,25 @@ async function collect(body: ReadableStream<Uint8Array>, into: Message[]) {
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end)
       buffer = buffer.slice(end + 2)
-      const field = (name: string) => block.split('\n').filter((l) => l.startsWith(`${name}: `))
-        .map((l) => l.slice(name.length + 2)).join('\n')
-      into.push({ event: field('event'), id: field('id') || undefined,
-        data: JSON.parse(field('data') || '{}'), raw: block })
+      const field = (name: string) =>
+        block
+          .split('\n')
+          .filter((l) => l.startsWith(`${name}: `))
+          .map((l) => l.slice(name.length + 2))
+          .join('\n')
+      into.push({
+        event: field('event'),
+        id: field('id') || undefined,
+        data: JSON.parse(field('data') || '{}'),
+        raw: block,
+      })
     }
   }
 }
 
 function rowsFor(slc: string) {
-  return (m: Message) => m.event === 'rows' &&
-    (m.data.rows as Array<{ slc: string }>).some((r) => r.slc === slc)
+  return (m: Message) =>
+    m.event === 'rows' && (m.data.rows as Array<{ slc: string }>).some((r) => r.slc === slc)
 }
 
 async function siteWithAgent(reseller: string, customer: string) {
@@ -82,11 +92,11 @@ async function siteWithAgent(reseller: string, customer: string) {
 
 async function inErrorFor(site: TestSite) {
   const res = await t.api('/api/installations', { token: site.token })
-  const body = await res.json() as { items: Array<{ slc: string }> }
+  const body = (await res.json()) as { items: Array<{ slc: string }> }
   return body.items.some((i) => i.slc === site.slc)
 }
 
-test('streams changes to the reseller\'s own installations, nothing of others\'', async () => {
+test("streams changes to the reseller's own installations, nothing of others'", async () => {
   const own = await siteWithAgent('Stream Security', 'Harbour Storage')
   const other = await siteWithAgent('Rival Security', 'Secret Customer')
   const stream = await openStream('/live', own.site.token)
@@ -101,7 +111,7 @@ test('streams changes to the reseller\'s own installations, nothing of others\''
   const row = (message.data.rows as Array<{ slc: string; inError: boolean; html: string }>)[0]!
   assert.ok(row.inError)
   assert.match(row.html, /camera Cam 1 unreachable/)
-  assert.equal(message.data.counts, { all: 1, healthy: 0, inError: 1 })
+  assert.equal(message.data.counts, { all: 1, healthy: 0, inError: 1, unmonitored: 0 })
   await new Promise((resolve) => setTimeout(resolve, 400))
   const everything = stream.messages.map((m) => m.raw).join('\n')
   assert.not.match(everything, new RegExp(other.site.slc))
@@ -111,6 +121,54 @@ test('streams changes to the reseller\'s own installations, nothing of others\''
   await own.agent.setConditions([])
   const cleared = await stream.next((m) => rowsFor(own.site.slc)(m) && m !== message)
   assert.not.ok((cleared.data.rows as Array<{ inError: boolean }>)[0]!.inError)
+  await stream.close()
+})
+
+test("says nothing at all about a flood of changes at another reseller's sites", async () => {
+  const own = await siteWithAgent('Quiet Security', 'Harbour Storage')
+  const rival = t.vigil.registry.createReseller('Flood Security').reseller
+  const foreign = Array.from(
+    { length: 250 },
+    (_, i) =>
+      t.vigil.registry.registerInstallation(rival.id, `SLC-flood-${i}`, `Flooded ${i}`).installation
+        .slc,
+  )
+  const stream = await openStream('/live', own.site.token)
+  await stream.next((m) => m.event === 'hello')
+
+  // 250 foreign sites go down at once: more than the row limit of one message.
+  const at = t.scheduler.now()
+  t.vigil.committed$.next(
+    foreign.map((slc) => ({
+      type: 'serverUnavailable' as const,
+      at,
+      slc,
+      serverId: `srv-${slc}`,
+      cause: 'deadline',
+      lastSeenAt: at - 180_000,
+    })),
+  )
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  assert.equal(
+    stream.messages.map((m) => m.event),
+    ['hello'],
+  )
+
+  // Mixed with one change of its own, only that row arrives, and no resync.
+  t.vigil.committed$.next(
+    [...foreign, own.site.slc].map((slc) => ({
+      type: 'serverUnavailable' as const,
+      at,
+      slc,
+      serverId: `srv-${slc}`,
+      cause: 'deadline',
+      lastSeenAt: at - 180_000,
+    })),
+  )
+  const message = await stream.next(rowsFor(own.site.slc))
+  assert.is((message.data.rows as unknown[]).length, 1)
+  assert.not.ok(stream.messages.some((m) => m.event === 'resync'))
+  assert.not.match(stream.messages.map((m) => m.raw).join('\n'), /flood|Flooded/i)
   await stream.close()
 })
 
@@ -162,8 +220,9 @@ test('sends an installation page its body on connect and whenever the site speak
 test('ends its streams when Vigil stops, instead of holding the shutdown open', async () => {
   const own = await startTestVigil()
   const site = await own.site({ reseller: 'Shutdown Security' })
-  const res = await fetch(`${own.vigil.httpUrl}/live`,
-    { headers: { authorization: `Bearer ${site.token}` } })
+  const res = await fetch(`${own.vigil.httpUrl}/live`, {
+    headers: { authorization: `Bearer ${site.token}` },
+  })
   const reader = res.body!.getReader()
   await reader.read()
   assert.match(own.vigil.metrics.render(), /vigil_dashboard_live_streams 1/)

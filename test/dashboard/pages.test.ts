@@ -38,8 +38,11 @@ function post(path: string, form: Record<string, string>, headers: Record<string
 const session = (token: string) => ({ cookie: `vigil_session=${token}` })
 
 test('signs in with a token into an HttpOnly, SameSite cookie and signs out again', async () => {
-  const res = await post('/sign-in',
-    { token: own.token, next: '/installations/x', tz: 'Europe/Oslo' })
+  const res = await post('/sign-in', {
+    token: own.token,
+    next: '/installations/x',
+    tz: 'Europe/Oslo',
+  })
   assert.is(res.status, 303)
   assert.is(res.headers.get('location'), '/installations/x')
   const cookies = res.headers.getSetCookie()
@@ -48,7 +51,10 @@ test('signs in with a token into an HttpOnly, SameSite cookie and signs out agai
   assert.match(token!, /HttpOnly/)
   assert.match(token!, /SameSite=Lax/)
   assert.match(token!, /Path=\//)
-  assert.ok(cookies.some((c) => c.startsWith('vigil_tz=Europe%2FOslo')), 'the zone is kept')
+  assert.ok(
+    cookies.some((c) => c.startsWith('vigil_tz=Europe%2FOslo')),
+    'the zone is kept',
+  )
 
   const out = await post('/sign-out', {}, session(own.token))
   assert.is(out.status, 303)
@@ -82,14 +88,19 @@ test('refuses a sign-in or sign-out posted from another origin', async () => {
     assert.is(res.headers.getSetCookie().length, 0)
     assert.is((await post('/sign-out', {}, { ...session(own.token), ...headers })).status, 403)
   }
-  const bare = await fetch(`${t.vigil.httpUrl}/sign-in`, { method: 'POST',
-    body: new URLSearchParams({ token: own.token }) })
+  const bare = await fetch(`${t.vigil.httpUrl}/sign-in`, {
+    method: 'POST',
+    body: new URLSearchParams({ token: own.token }),
+  })
   assert.is(bare.status, 403, 'without Origin or Sec-Fetch-Site we cannot tell, so we refuse')
 })
 
 test('refuses every page and the live stream without a valid token', async () => {
-  const attempts: Array<Record<string, string>> =
-    [{}, session('vgr_forged'), { authorization: `Bearer ${own.token}` }]
+  const attempts: Array<Record<string, string>> = [
+    {},
+    session('vgr_forged'),
+    { authorization: `Bearer ${own.token}` },
+  ]
   for (const headers of attempts) {
     for (const path of ['/', '/?all=1', `/installations/${own.slc}`]) {
       const res = await get(path, headers)
@@ -108,7 +119,7 @@ test('refuses every page and the live stream without a valid token', async () =>
   }
 })
 
-test('answers 404 for another reseller\'s installation, as for a missing one', async () => {
+test("answers 404 for another reseller's installation, as for a missing one", async () => {
   for (const slc of [foreign.slc, 'SLC-does-not-exist']) {
     const page = await get(`/installations/${slc}`, session(own.token))
     assert.is(page.status, 404)
@@ -118,6 +129,29 @@ test('answers 404 for another reseller\'s installation, as for a missing one', a
   const list = await (await get('/?all=1', session(own.token))).text()
   assert.not.match(list, /Secret Customer/)
   assert.not.match(list, new RegExp(foreign.slc))
+})
+
+test('lists a site nobody monitors as "Not monitored", with why, never as healthy', async () => {
+  const lapsed = await t.site({ reseller: 'Lapsed Security', customer: 'Lapsed Bakery' })
+  await (await lapsed.agent(await lapsed.enroll())).heartbeat()
+  await t.settle()
+  const expiredAt = Date.parse('2025-12-03T12:00:00Z')
+  t.vigil.registry.setSubscription(lapsed.slc, expiredAt)
+
+  const overview = await (await get('/', session(lapsed.token))).text()
+  assert.match(overview, /class="badge unmonitored">Not monitored</)
+  assert.match(overview, /support subscription expired on 3 Dec 2025/)
+  assert.match(overview, /data-count="healthy">0</)
+  assert.match(overview, /data-count="unmonitored">1</)
+  assert.not.match(overview, /Healthy/)
+
+  const detail = await (await get(`/installations/${lapsed.slc}`, session(lapsed.token))).text()
+  assert.match(detail, /Not monitored: support subscription expired on 3 Dec 2025/)
+
+  t.vigil.registry.setSubscription(lapsed.slc, t.scheduler.now() + 3600_000)
+  t.vigil.registry.setAcceptance(lapsed.slc, false, 'site admin')
+  const withdrawn = await (await get('/', session(lapsed.token))).text()
+  assert.match(withdrawn, /the site withdrew its consent/)
 })
 
 test('shows a customer name full of HTML as text', async () => {
@@ -130,8 +164,14 @@ test('shows a customer name full of HTML as text', async () => {
 })
 
 test('sends a CSP without inline script, frame denial and no-sniff everywhere', async () => {
-  const paths = ['/sign-in', '/', `/installations/${own.slc}`, '/installations/nope',
-    '/assets/dashboard.js', '/api/installations']
+  const paths = [
+    '/sign-in',
+    '/',
+    `/installations/${own.slc}`,
+    '/installations/nope',
+    '/assets/dashboard.js',
+    '/api/installations',
+  ]
   for (const path of paths) {
     const res = await get(path, { ...session(own.token), authorization: `Bearer ${own.token}` })
     const csp = res.headers.get('content-security-policy') ?? ''

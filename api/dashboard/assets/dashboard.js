@@ -62,7 +62,8 @@ function rememberZone(body) {
   const current = document.cookie.split('; ').find((c) => c.startsWith(`${zoneCookie}=`))
   if (current !== `${zoneCookie}=${encodeURIComponent(zone)}`) {
     const secure = location.protocol === 'https:' ? '; secure' : ''
-    document.cookie = `${zoneCookie}=${encodeURIComponent(zone)}; path=/; max-age=31536000; ` +
+    document.cookie =
+      `${zoneCookie}=${encodeURIComponent(zone)}; path=/; max-age=31536000; ` +
       `samesite=lax${secure}`
   }
   return body.dataset.zone !== zone
@@ -135,7 +136,7 @@ class Page {
       const q = (table.dataset.q || '').trim().toLowerCase()
       for (const row of rows) {
         document.getElementById(`i-${row.slc}`)?.remove()
-        if (!showAll && !row.inError) continue
+        if (!showAll && !row.listed) continue
         const tr = fromHtml(row.html)
         if (q && !matches(tr, row.slc, q)) continue
         insertSorted(tbody, tr, row.sort)

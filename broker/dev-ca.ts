@@ -7,7 +7,7 @@
 import forge from 'node-forge'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 export interface TlsMaterial {
   cert: string
@@ -18,7 +18,8 @@ export interface TlsMaterial {
 }
 
 export function loadOrCreateDevCa(dataDir: string): TlsMaterial {
-  const dir = join(dataDir, 'tls')
+  // Absolute, so the logged path works from wherever the operator reads it.
+  const dir = resolve(dataDir, 'tls')
   const files = {
     ca: join(dir, 'ca.pem'),
     cert: join(dir, 'server.pem'),

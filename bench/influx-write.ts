@@ -13,11 +13,9 @@ import type { VigilEvent } from '../core/events.ts'
 import { createJsonLogger } from '../core/logger.ts'
 import { Metrics } from '../core/metrics.ts'
 import { openDb, type Db } from '../store/db.ts'
-import { ServerDirectory } from '../store/influx/directory.ts'
-import { OutboxDrain } from '../store/influx/drain.ts'
 import { InfluxHttp } from '../store/influx/http.ts'
-import { Outbox } from '../store/influx/outbox.ts'
-import { InfluxNames, InfluxProvisioner } from '../store/influx/provision.ts'
+import { InfluxNames } from '../store/influx/provision.ts'
+import { wireDrain } from '../store/influx/setup.ts'
 import { UptimeTicker } from '../store/influx/uptime.ts'
 import { StateStore } from '../store/state.ts'
 import { startInfluxd } from '../test/helpers/influxd.ts'
@@ -91,19 +89,15 @@ async function main() {
     const metrics = new Metrics()
     const http = new InfluxHttp({ url: influxd.url, bindParams: true, timeoutMs: 30_000 })
     const names = new InfluxNames('vigil')
-    const provisioner = new InfluxProvisioner(http, names, 'influxql', logger)
-    await provisioner.reconcile(Array.from({ length: resellers }, (_, r) => `r-${r}`))
-    const outbox = new Outbox(db)
-    const directory = new ServerDirectory(db)
-    const drain = new OutboxDrain({
-      outbox,
+    const { provisioner, outbox, drain } = wireDrain({
+      db,
       http,
-      directory,
       names,
+      provisioning: 'influxql',
       logger,
       metrics,
-      ensureDatabase: (database) => provisioner.ensureDatabase(database),
     })
+    await provisioner.reconcile(Array.from({ length: resellers }, (_, r) => `r-${r}`))
 
     const state = new StateStore(db)
     // The first pass creates every series; the second writes to existing ones (steady state).

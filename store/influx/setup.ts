@@ -12,7 +12,7 @@ import type { Metrics } from '../../core/metrics.ts'
 import type { Db } from '../db.ts'
 import type { ServerSnapshot } from '../state.ts'
 import { ServerDirectory } from './directory.ts'
-import { OutboxDrain } from './drain.ts'
+import { OutboxDrain, type DrainOptions } from './drain.ts'
 import { InfluxHistory } from './history.ts'
 import { InfluxHttp } from './http.ts'
 import { Outbox } from './outbox.ts'
@@ -106,25 +106,55 @@ export function createInfluxStore(
   }
 }
 
+export interface DrainWiring {
+  db: Db
+  http: InfluxHttp
+  names: InfluxNames
+  provisioning: VigilOptions['influxProvisioning']
+  logger: Logger
+  metrics: Metrics
+  now?: () => number
+  drain?: Partial<DrainOptions>
+}
+
+/**
+ * The write side: outbox, drain and the provisioner that creates a database
+ * the drain finds missing. The service, the tests and the benchmark all wire
+ * it here, so they measure and test what runs.
+ */
+export function wireDrain(w: DrainWiring) {
+  const provisioner = new InfluxProvisioner(w.http, w.names, w.provisioning, w.logger)
+  const directory = new ServerDirectory(w.db)
+  const outbox = new Outbox(w.db, w.now)
+  const drain = new OutboxDrain(
+    {
+      outbox,
+      http: w.http,
+      directory,
+      names: w.names,
+      logger: w.logger,
+      metrics: w.metrics,
+      ensureDatabase: (database) => provisioner.ensureDatabase(database),
+    },
+    w.drain,
+  )
+  return { provisioner, directory, outbox, drain }
+}
+
 /** The parts, wired: the ticker feeds the outbox, the drain empties it into InfluxDB. */
 function assemble(options: VigilOptions, deps: InfluxStoreDeps, logger: Logger) {
   const http = influxHttpFor(options)
   const names = new InfluxNames(options.influxDatabase)
-  const provisioner = new InfluxProvisioner(http, names, options.influxProvisioning, logger)
-  const directory = new ServerDirectory(deps.db)
-  const outbox = new Outbox(deps.db, () => deps.scheduler.now())
-  const drain = new OutboxDrain(
-    {
-      outbox,
-      http,
-      directory,
-      names,
-      logger,
-      metrics: deps.metrics,
-      ensureDatabase: (database) => provisioner.ensureDatabase(database),
-    },
-    { retryMaxMs: options.influxRetryMaxMs },
-  )
+  const { provisioner, directory, outbox, drain } = wireDrain({
+    db: deps.db,
+    http,
+    names,
+    provisioning: options.influxProvisioning,
+    logger,
+    metrics: deps.metrics,
+    now: () => deps.scheduler.now(),
+    drain: { retryMaxMs: options.influxRetryMaxMs },
+  })
 
   const ticker = new UptimeTicker(deps.scheduler, (record) => {
     outbox.append(record)

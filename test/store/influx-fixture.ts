@@ -11,12 +11,11 @@ import { createMemoryLogger } from '../../core/logger.ts'
 import { Metrics } from '../../core/metrics.ts'
 import { openDb, type Db } from '../../store/db.ts'
 import { EmbeddedHistory } from '../../store/history.ts'
-import { ServerDirectory } from '../../store/influx/directory.ts'
-import { OutboxDrain, type DrainOptions } from '../../store/influx/drain.ts'
+import type { DrainOptions } from '../../store/influx/drain.ts'
 import { InfluxHistory } from '../../store/influx/history.ts'
 import { InfluxHttp } from '../../store/influx/http.ts'
-import { Outbox } from '../../store/influx/outbox.ts'
-import { InfluxNames, InfluxProvisioner } from '../../store/influx/provision.ts'
+import { InfluxNames } from '../../store/influx/provision.ts'
+import { wireDrain } from '../../store/influx/setup.ts'
 import { Registry } from '../../store/registry.ts'
 import { StateStore } from '../../store/state.ts'
 import type { TestInfluxd } from '../helpers/influxd.ts'
@@ -47,21 +46,16 @@ export function historyFixture(influxd: TestInfluxd, options: FixtureOptions = {
     ...influxd.admin,
   })
   const names = new InfluxNames(`vigil_t${++fixtures}`)
-  const provisioner = new InfluxProvisioner(http, names, 'influxql', logger)
-  const directory = new ServerDirectory(db)
-  const outbox = new Outbox(db, now)
-  const drain = new OutboxDrain(
-    {
-      outbox,
-      http,
-      directory,
-      names,
-      logger,
-      metrics,
-      ensureDatabase: (database) => provisioner.ensureDatabase(database),
-    },
-    { retryMinMs: 20, retryMaxMs: 200, ...options.drain },
-  )
+  const { provisioner, directory, outbox, drain } = wireDrain({
+    db,
+    http,
+    names,
+    provisioning: 'influxql',
+    logger,
+    metrics,
+    now,
+    drain: { retryMinMs: 20, retryMaxMs: 200, ...options.drain },
+  })
 
   return {
     db,

@@ -123,7 +123,8 @@ const page = (path: string, gzip: boolean) => async () => {
 
 console.log(
   `${installations} installations, ${installations * 2} servers, ` +
-    `${bench.views.countInstallations(bench.resellerId, now).inError} in error; ${runs} runs each\n`,
+    `${bench.views.countInstallations(bench.resellerId, now).inError} in error; ` +
+    `${runs} runs each\n`,
 )
 
 await measure('overview, in error (default), gzip', page('/', true))

@@ -145,7 +145,8 @@ export class ResellerViews {
   installation(resellerId: string, slc: string) {
     const row = this.#db
       .prepare(
-        `SELECT slc, customer_name AS customerName, subscription_expires_at AS subscriptionExpiresAt,
+        `SELECT slc, customer_name AS customerName,
+           subscription_expires_at AS subscriptionExpiresAt,
            accepted, created_at AS createdAt FROM installations WHERE reseller_id = ? AND slc = ?`,
       )
       .get(resellerId, slc) as

@@ -203,7 +203,7 @@ test('refuses a will message with wildcards or a retained will', async () => {
   assert.is(refusals(t, 'auth.will-refused'), before + wills.length)
 })
 
-test("refuses a will on the server's own heartbeat topic but accepts one on its status topic", async () => {
+test('refuses a will on the own heartbeat topic, accepts one on the status topic', async () => {
   const before = refusals(t, 'auth.will-refused')
   const refused = await connectRefused(t, a1, {
     will: { topic: a1.topics.heartbeat, payload: Buffer.alloc(0), qos: 0, retain: false },

@@ -7,7 +7,7 @@ import { Refusal } from '../../core/refusals.ts'
 
 const test = suite('refusal log')
 
-test('counts every refusal but logs at most the limit per code and minute, then says how many it held', () => {
+test('counts every refusal, logs at most the limit per code and minute, then what it held', () => {
   let now = 0
   const metrics = new Metrics()
   const { logger, lines } = createMemoryLogger()
